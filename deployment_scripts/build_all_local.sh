@@ -1,0 +1,258 @@
+#!/usr/bin/env bash
+# Deploy digit_classifier on this machine: Apache + mod_wsgi (daemon mode), a
+# trained model, a secret key, then a health check and a real prediction.
+#
+# Usage: sudo deployment_scripts/build_all_local.sh [--model FILE | --skip-train | --retrain]
+#                                                   [--profile quick|default|best]
+# Settings: deployment_scripts/config_profile.sh (each overridable from the environment).
+# Re-running is safe and fast: unchanged steps are skipped, the model and the
+# secret key are kept unless asked otherwise. Undo with cleanup.sh.
+set -euo pipefail
+
+SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_DIR=$(cd "${SCRIPT_DIR}/.." && pwd)
+# shellcheck source=config_profile.sh
+source "${SCRIPT_DIR}/config_profile.sh"
+# shellcheck source=lib.sh
+source "${SCRIPT_DIR}/lib.sh"
+
+usage() {
+    cat <<EOF
+Usage: $0 [options]
+  --model FILE     install FILE as the model instead of training
+  --skip-train     keep the installed model (fails if there is none)
+  --retrain        train even when a valid model is installed
+  --profile NAME   training profile: quick, default or best (default: ${DC_TRAIN_PROFILE})
+  -h, --help       this help
+Without options a valid installed model is kept, otherwise one is trained.
+Settings come from config_profile.sh; override them from the environment,
+e.g. DC_PORT=8080 $0
+EOF
+}
+
+MODEL_SOURCE=""
+TRAIN_MODE="auto"   # auto | skip | force
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+        --model) [[ $# -ge 2 ]] || die "--model needs a file"; MODEL_SOURCE=$2; shift 2 ;;
+        --skip-train) TRAIN_MODE="skip"; shift ;;
+        --retrain) TRAIN_MODE="force"; shift ;;
+        --profile) [[ $# -ge 2 ]] || die "--profile needs a name"; DC_TRAIN_PROFILE=$2; shift 2 ;;
+        -h|--help) usage; exit 0 ;;
+        *) usage >&2; die "unknown option: $1" ;;
+    esac
+done
+
+[[ ${EUID} -eq 0 ]] || die "must run as root (it installs packages and writes /etc/apache2, ${DC_INSTALL_DIR}); try: sudo $0"
+if [[ -n "${MODEL_SOURCE}" ]]; then
+    [[ -f "${MODEL_SOURCE}" ]] || die "--model ${MODEL_SOURCE}: no such file"
+    MODEL_SOURCE=$(cd "$(dirname "${MODEL_SOURCE}")" && pwd)/$(basename "${MODEL_SOURCE}")
+fi
+for required in wsgi.py setup.py requirements.txt digit_classifier; do
+    [[ -e "${REPO_DIR}/${required}" ]] || die "${REPO_DIR}/${required} is missing: run this script from a checkout"
+done
+
+STARTED=$(date +%s)
+VENV_PY="${DC_VENV_DIR}/bin/python"
+CLI="${DC_VENV_DIR}/bin/digit-classifier"
+
+# ---------------------------------------------------------------------------
+step 1 "System packages"
+install -d -m 0755 "${DC_STATE_DIR}"
+# Whether Apache ran before our first build decides whether cleanup stops it.
+if [[ ! -e "${DC_STATE_DIR}/apache-was-running" ]]; then
+    if apache_running; then echo yes; else echo no; fi > "${DC_STATE_DIR}/apache-was-running"
+fi
+PACKAGES=(apache2 libapache2-mod-wsgi-py3 python3-venv ca-certificates curl gettext-base)
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+    package_installed "${pkg}" || missing+=("${pkg}")
+done
+if [[ ${#missing[@]} -eq 0 ]]; then
+    echo "already installed: ${PACKAGES[*]}"
+else
+    echo "installing: ${missing[*]}"
+    before=$(installed_package_list)
+    export DEBIAN_FRONTEND=noninteractive
+    apt_install() { apt-get install -y -q -o DPkg::Lock::Timeout=300 --no-install-recommends "$@"; }
+    apt_install "${missing[@]}" || { apt-get update -q -o DPkg::Lock::Timeout=300 && apt_install "${missing[@]}"; }
+    # Everything that appeared now (dependencies too) is ours to purge later.
+    comm -13 <(echo "${before}") <(installed_package_list) >> "${DC_STATE_DIR}/installed-packages"
+    sort -u -o "${DC_STATE_DIR}/installed-packages" "${DC_STATE_DIR}/installed-packages"
+    echo "recorded $(wc -l < "${DC_STATE_DIR}/installed-packages") package(s) in ${DC_STATE_DIR}/installed-packages"
+fi
+
+# ---------------------------------------------------------------------------
+step 2 "Application and virtualenv in ${DC_INSTALL_DIR}"
+install -d -m 0755 -o root -g root "${DC_INSTALL_DIR}"
+staging=$(mktemp -d "${DC_INSTALL_DIR}/.app.XXXXXX")
+trap 'rm -rf "${staging}"' EXIT
+cp -a "${REPO_DIR}/digit_classifier" "${REPO_DIR}/setup.py" "${REPO_DIR}/requirements.txt" \
+      "${REPO_DIR}/wsgi.py" "${REPO_DIR}/README.md" "${staging}/"
+find "${staging}" \( -name __pycache__ -o -name '*.pyc' -o -name '*.egg-info' \) -prune -exec rm -rf {} +
+chown -R root:root "${staging}"
+chmod -R u=rwX,go=rX "${staging}"
+chmod 0755 "${staging}"
+if [[ -d "${DC_APP_DIR}" ]] && diff -rq -x __pycache__ -x build -x '*.egg-info' "${staging}" "${DC_APP_DIR}" >/dev/null; then
+    echo "app unchanged in ${DC_APP_DIR}"
+    rm -rf "${staging}"
+else
+    rm -rf "${DC_APP_DIR}"
+    mv "${staging}" "${DC_APP_DIR}"
+    echo "app copied to ${DC_APP_DIR}"
+fi
+trap - EXIT
+
+want_version=$("${DC_PYTHON}" -c 'import sys; print(sys.version)')
+if [[ -x "${VENV_PY}" ]] && [[ "$("${VENV_PY}" -c 'import sys; print(sys.version)' 2>/dev/null)" == "${want_version}" ]]; then
+    echo "virtualenv ${DC_VENV_DIR} already uses ${DC_PYTHON}"
+else
+    rm -rf "${DC_VENV_DIR}"
+    "${DC_PYTHON}" -m venv "${DC_VENV_DIR}"
+    echo "virtualenv created with ${DC_PYTHON} (${want_version%% *})"
+fi
+stamp=$(cd "${DC_APP_DIR}" && find . -path ./build -prune -o -type f ! -name '*.pyc' -print0 \
+        | sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)
+if [[ "$(cat "${DC_VENV_DIR}/.dc-install-stamp" 2>/dev/null)" == "${stamp}" ]]; then
+    echo "packages already installed in the virtualenv"
+else
+    pip=("${VENV_PY}" -m pip --disable-pip-version-check -q)
+    "${pip[@]}" install -r "${DC_APP_DIR}/requirements.txt"
+    # Non-editable: the venv holds its own copy of the code, the app dir is only
+    # the source of it, of wsgi.py and of the static files Apache serves.
+    "${pip[@]}" install --no-deps --force-reinstall --use-pep517 "${DC_APP_DIR}"
+    rm -rf "${DC_APP_DIR}/build" "${DC_APP_DIR}"/*.egg-info
+    echo "${stamp}" > "${DC_VENV_DIR}/.dc-install-stamp"
+    echo "requirements and digit_classifier installed into ${DC_VENV_DIR}"
+fi
+chmod -R go+rX "${DC_VENV_DIR}"
+
+# ---------------------------------------------------------------------------
+step 3 "Model ${DC_MODEL_PATH}"
+export DIGIT_CLASSIFIER_DATA_DIR="${DC_DATA_DIR}" DIGIT_CLASSIFIER_MODEL="${DC_MODEL_PATH}"
+install -d -m 0755 -o root -g root "$(dirname "${DC_MODEL_PATH}")"
+model_valid() {  # model_valid FILE: does the installed code load FILE?
+    "${VENV_PY}" -c 'import sys; from digit_classifier.model_io import load_model; load_model(sys.argv[1])' "$1" 2>/dev/null
+}
+fetch_data() {  # the repo's verified copy first, so fetch-data only downloads what is missing
+    install -d -m 0755 "${DC_DATA_DIR}"
+    local f
+    for f in "${REPO_DIR}"/data/*-ubyte.gz; do
+        [[ -e "${f}" && ! -e "${DC_DATA_DIR}/$(basename "${f}")" ]] && cp "${f}" "${DC_DATA_DIR}/"
+    done
+    "${CLI}" fetch-data --data-dir "${DC_DATA_DIR}"
+    chmod -R go+rX "${DC_DATA_DIR}"
+}
+new_model=""
+if [[ -n "${MODEL_SOURCE}" ]]; then
+    model_valid "${MODEL_SOURCE}" || die "--model ${MODEL_SOURCE} is not a model this version can load"
+    new_model="${MODEL_SOURCE}"
+    echo "installing the given model ${MODEL_SOURCE}"
+elif [[ "${TRAIN_MODE}" != "force" ]] && [[ -f "${DC_MODEL_PATH}" ]] && model_valid "${DC_MODEL_PATH}"; then
+    echo "keeping the valid installed model (use --retrain to train a new one)"
+elif [[ "${TRAIN_MODE}" == "skip" ]]; then
+    die "--skip-train: no valid model at ${DC_MODEL_PATH}"
+else
+    fetch_data
+    new_model="$(dirname "${DC_MODEL_PATH}")/.training.pkl"
+    echo "training profile '${DC_TRAIN_PROFILE}' (this is the long step)"
+    "${CLI}" train --profile "${DC_TRAIN_PROFILE}" --data-dir "${DC_DATA_DIR}" --out "${new_model}"
+fi
+if [[ -n "${new_model}" ]]; then
+    tmp_model="$(dirname "${DC_MODEL_PATH}")/.incoming.pkl"
+    cp "${new_model}" "${tmp_model}"
+    [[ "${new_model}" == "${MODEL_SOURCE}" ]] || rm -f "${new_model}"
+    chown root:root "${tmp_model}"
+    chmod 0644 "${tmp_model}"
+    mv -f "${tmp_model}" "${DC_MODEL_PATH}"   # atomic: a running daemon never sees half a file
+    if fetch_data >/dev/null 2>&1; then
+        "${CLI}" evaluate --model "${DC_MODEL_PATH}" --data-dir "${DC_DATA_DIR}"
+    else
+        warn "MNIST not available: skipped evaluating the model"
+    fi
+fi
+
+# ---------------------------------------------------------------------------
+step 4 "Secret key ${DC_SECRET_KEY_FILE}"
+install -d -m 0755 -o root -g root "${DC_CONF_DIR}"
+if [[ -s "${DC_SECRET_KEY_FILE}" ]]; then
+    echo "keeping the existing secret key (sessions and CSRF tokens stay valid)"
+else
+    (umask 077 && "${DC_PYTHON}" -c 'import secrets; print(secrets.token_hex(32))' > "${DC_SECRET_KEY_FILE}")
+    echo "new secret key generated"
+fi
+chown "root:${DC_APACHE_GROUP}" "${DC_SECRET_KEY_FILE}"
+chmod 0640 "${DC_SECRET_KEY_FILE}"
+
+# ---------------------------------------------------------------------------
+step 5 "Apache site ${DC_SITE_FILE}"
+# Listen only when nothing else (ports.conf, other sites) already listens on the port.
+other_listen=$(grep -rlsE "^[[:space:]]*Listen[[:space:]]+([^[:space:]]*:)?${DC_PORT}([[:space:]]|$)" \
+               "${DC_APACHE_CONF_DIR}/ports.conf" "${DC_APACHE_CONF_DIR}/conf-enabled" \
+               "${DC_APACHE_CONF_DIR}/sites-enabled" | grep -v "/${DC_APP_NAME}.conf$" || true)
+if [[ -n "${other_listen}" ]]; then
+    DC_LISTEN_LINE="# Listen for port ${DC_PORT} is already in ${other_listen//$'\n'/ }"
+else
+    DC_LISTEN_LINE="Listen ${DC_LISTEN_ADDRESS:+${DC_LISTEN_ADDRESS}:}${DC_PORT}"
+fi
+DC_STATIC_DIR="${DC_APP_DIR}/digit_classifier/web/static"
+DC_WSGI_SCRIPT_NAME=$(basename "${DC_WSGI_SCRIPT}")
+export DC_APP_NAME DC_INSTALL_DIR DC_APP_DIR DC_VENV_DIR DC_DATA_DIR DC_MODEL_PATH DC_WSGI_SCRIPT \
+       DC_WSGI_SCRIPT_NAME DC_SECRET_KEY_FILE DC_CONF_DIR DC_PORT DC_SERVER_NAME DC_PROCESSES DC_THREADS \
+       DC_APACHE_USER DC_APACHE_GROUP DC_APACHE_LOG_DIR DC_ERROR_LOG DC_ACCESS_LOG \
+       DC_MAX_UPLOAD_BYTES DC_APACHE_BODY_LIMIT DC_LISTEN_LINE DC_STATIC_DIR
+render "${SCRIPT_DIR}/site.wsgi.template" "${DC_WSGI_SCRIPT}" 0644
+render "${SCRIPT_DIR}/apache-site.conf.template" "${DC_SITE_FILE}" 0644
+
+# ---------------------------------------------------------------------------
+step 6 "Enable and (re)start Apache"
+if [[ ! -e "${DC_APACHE_CONF_DIR}/mods-enabled/wsgi.load" ]]; then
+    a2enmod -q wsgi
+    [[ -e "${DC_STATE_DIR}/wsgi-module-enabled" ]] || touch "${DC_STATE_DIR}/wsgi-module-enabled"
+fi
+a2ensite -q "${DC_APP_NAME}"
+apache2ctl configtest
+if apache_running; then
+    apache_service reload
+    echo "Apache reloaded (graceful: the daemon processes restart with the new code and model)"
+else
+    apache_service start
+    echo "Apache started"
+fi
+
+# ---------------------------------------------------------------------------
+step 7 "Health check and a real prediction"
+ERROR_LOG="${DC_APACHE_LOG_DIR}/${DC_ERROR_LOG}"
+show_log_and_die() {
+    echo "---- last lines of ${ERROR_LOG} ----" >&2
+    tail -n 40 "${ERROR_LOG}" >&2 2>/dev/null || echo "(no error log yet)" >&2
+    die "$1"
+}
+deadline=$(( $(date +%s) + DC_HEALTH_TIMEOUT ))
+until curl -fsS -o /dev/null "${DC_URL}/healthz" 2>/dev/null; do
+    if (( $(date +%s) >= deadline )); then
+        show_log_and_die "${DC_URL}/healthz did not answer 200 within ${DC_HEALTH_TIMEOUT} s"
+    fi
+    sleep 1
+done
+echo "healthy: ${DC_URL}/healthz"
+SAMPLE="${SCRIPT_DIR}/sample_digit_7.png"
+answer=$(curl -sS --max-time 30 -w '\n%{http_code}' -F "image=@\"${SAMPLE}\";type=image/png" \
+         "${DC_URL}/api/v1/predict") || show_log_and_die "POST ${DC_URL}/api/v1/predict failed"
+status=${answer##*$'\n'}
+body=${answer%$'\n'*}
+[[ "${status}" == 200 ]] || { echo "${body}" >&2; show_log_and_die "prediction answered HTTP ${status}"; }
+digit=$("${VENV_PY}" -c 'import json, sys; print(json.loads(sys.argv[1])["digit"])' "${body}") \
+    || show_log_and_die "prediction answer is not the expected JSON: ${body}"
+echo "sample image (a handwritten 7 from the MNIST test set) predicted as: ${digit}"
+
+cat <<EOF
+
+digit_classifier is served at ${DC_URL}/  ($(( $(date +%s) - STARTED )) s)
+  upload page:  ${DC_URL}/
+  API example:  curl -F image=@digit.png ${DC_URL}/api/v1/predict
+  model info:   curl ${DC_URL}/api/v1/model
+  logs:         ${ERROR_LOG}, ${DC_APACHE_LOG_DIR}/${DC_ACCESS_LOG}
+  new model:    sudo $0 --model FILE   (or copy it to ${DC_MODEL_PATH} and touch ${DC_WSGI_SCRIPT})
+  tear down:    sudo ${SCRIPT_DIR}/cleanup.sh [--purge]
+EOF

@@ -1,0 +1,54 @@
+# shellcheck shell=bash disable=SC2034  # every variable here is used by the scripts that source it
+# Every deployment setting of digit_classifier, in one place.
+#
+# Sourced by build_all_local.sh and cleanup.sh. Each setting can be overridden
+# from the environment, e.g.  DC_PORT=8080 DC_PROCESSES=4 ./build_all_local.sh
+# Use the same overrides for cleanup.sh so it finds what the build made.
+
+# --- names -------------------------------------------------------------------
+: "${DC_APP_NAME:=digit_classifier}"              # Apache site name, daemon process group, log prefix
+
+# --- where things go (never under a home directory: www-data must read them) -
+: "${DC_INSTALL_DIR:=/opt/${DC_APP_NAME}}"        # everything the build copies or builds
+: "${DC_APP_DIR:=${DC_INSTALL_DIR}/app}"          # copy of the package, setup.py, wsgi.py, ...
+: "${DC_VENV_DIR:=${DC_INSTALL_DIR}/venv}"        # virtualenv of DC_PYTHON (mod_wsgi embeds that Python)
+: "${DC_DATA_DIR:=${DC_INSTALL_DIR}/data}"        # MNIST .gz files
+: "${DC_MODEL_PATH:=${DC_INSTALL_DIR}/model/model.pkl}"  # the model the site serves
+: "${DC_WSGI_SCRIPT:=${DC_INSTALL_DIR}/${DC_APP_NAME}.wsgi}"  # generated entry point; touch it to reload
+: "${DC_CONF_DIR:=/etc/${DC_APP_NAME}}"           # secret key (and nothing else secret)
+: "${DC_SECRET_KEY_FILE:=${DC_CONF_DIR}/secret_key}"  # 0640 root:DC_APACHE_GROUP, kept across re-runs
+: "${DC_STATE_DIR:=/var/lib/${DC_APP_NAME}}"      # what the build changed, so cleanup undoes only that
+
+# --- Python ------------------------------------------------------------------
+# Debian's libapache2-mod-wsgi-py3 embeds /usr/bin/python3; a venv of another
+# Python would not import under it.
+: "${DC_PYTHON:=/usr/bin/python3}"
+
+# --- Apache ------------------------------------------------------------------
+: "${DC_PORT:=5000}"                              # the site's own port (ports.conf keeps 80)
+: "${DC_LISTEN_ADDRESS:=127.0.0.1}"               # set to "" to listen on every interface
+: "${DC_SERVER_NAME:=localhost}"
+: "${DC_PROCESSES:=2}"                            # mod_wsgi daemon processes
+: "${DC_THREADS:=4}"                              # threads per daemon process
+: "${DC_APACHE_USER:=www-data}"
+: "${DC_APACHE_GROUP:=www-data}"
+: "${DC_APACHE_CONF_DIR:=/etc/apache2}"
+: "${DC_APACHE_LOG_DIR:=/var/log/apache2}"
+: "${DC_ERROR_LOG:=${DC_APP_NAME}_error.log}"     # inside DC_APACHE_LOG_DIR
+: "${DC_ACCESS_LOG:=${DC_APP_NAME}_access.log}"   # inside DC_APACHE_LOG_DIR
+
+# --- the app -----------------------------------------------------------------
+: "${DC_MAX_UPLOAD_BYTES:=1048576}"               # one uploaded image (1 MiB)
+# Apache's LimitRequestBody is a backstop above the app's own request limit, so
+# the app answers oversize uploads itself with a JSON 413; only absurd bodies
+# meet Apache's HTML 413. 0 means "derive": 4 x the upload limit.
+: "${DC_APACHE_BODY_LIMIT:=0}"
+: "${DC_TRAIN_PROFILE:=default}"                  # quick | default | best
+: "${DC_HEALTH_TIMEOUT:=60}"                      # seconds build_all_local.sh waits for /healthz
+
+if [[ "${DC_APACHE_BODY_LIMIT}" == 0 ]]; then
+    DC_APACHE_BODY_LIMIT=$(( DC_MAX_UPLOAD_BYTES * 4 ))
+fi
+
+DC_SITE_FILE="${DC_APACHE_CONF_DIR}/sites-available/${DC_APP_NAME}.conf"
+DC_URL="http://${DC_LISTEN_ADDRESS:-127.0.0.1}:${DC_PORT}"

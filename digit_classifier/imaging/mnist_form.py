@@ -1,0 +1,144 @@
+"""Shape an ink crop into the 28x28 MNIST form, and the shared final normalisation.
+
+MNIST procedure: scale the digit's bounding box so its longer side is 20 px (aspect
+kept, anti-aliased), then place it in 28x28 with its intensity centre of mass at
+pixel (14, 14) (the mean centre of mass of the MNIST test set, in index coordinates).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image
+
+SIDE = 28
+BOX = 20
+CENTRE = 14.0
+#: Median MNIST stroke width in the 20 px box (2 * area / perimeter at 0.5), and the
+#: band outside which a crop's strokes are thickened or thinned.
+MNIST_STROKE = 2.9
+STROKE_BAND = (1.5, 5.5)
+
+
+def filter3(x: np.ndarray, sign: int) -> np.ndarray:
+    """3x3 max (sign=1) or min (sign=-1) filter of (h, w) ``x`` with edge padding."""
+    p = np.pad(x, 1, mode="edge")
+    h, w = x.shape
+    stack = [p[i:i + h, j:j + w] for i in range(3) for j in range(3)]
+    return np.max(stack, axis=0) if sign > 0 else np.min(stack, axis=0)
+
+
+def stroke_width(mask: np.ndarray) -> float:
+    """Mean stroke width (px) of boolean ``mask``: 2 * area / boundary length."""
+    area = int(mask.sum())
+    if area == 0:
+        return 0.0
+    p = np.pad(mask, 1)
+    inner = p[:-2, 1:-1] & p[2:, 1:-1] & p[1:-1, :-2] & p[1:-1, 2:]
+    boundary = int((mask & ~inner).sum())
+    return 2.0 * area / max(boundary, 1)
+
+
+def normalise_stroke(crop: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Thicken or thin (h, w) ``crop`` when its strokes, seen at the 20 px box scale,
+    lie outside the MNIST band; within the band it is returned unchanged."""
+    scale = BOX / max(crop.shape)
+    width = stroke_width(mask) * scale
+    lo, hi = STROKE_BAND
+    if width <= 0 or lo <= width <= hi:
+        return crop
+    steps = int(round(abs(MNIST_STROKE - width) / scale / 2))  # each 3x3 pass: +-2 px
+    sign = 1 if width < lo else -1
+    if sign < 0:
+        steps = min(steps, max(0, int(stroke_width(mask) / 2) - 1))  # never erase strokes
+    for _ in range(min(steps, 64)):
+        crop = filter3(crop, sign)
+    return crop
+
+
+def fit_box(crop: np.ndarray) -> np.ndarray:
+    """Scale (h, w) float ``crop`` so its longer side is 20 px -> (h', w') float32 in [0, 1]."""
+    h, w = crop.shape
+    scale = BOX / max(h, w)
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    img = Image.fromarray(crop.astype(np.float32), mode="F")
+    # BOX averages exactly when shrinking (MNIST's anti-aliasing); LANCZOS when enlarging.
+    method = Image.Resampling.BOX if scale < 1 else Image.Resampling.LANCZOS
+    return np.clip(np.asarray(img.resize(size, method), np.float32), 0.0, 1.0)
+
+
+def place_by_mass(digit: np.ndarray) -> np.ndarray:
+    """Put (h, w) ``digit`` (h, w <= 28) in a 28x28 canvas with its centre of mass at
+    (14, 14), rounded to whole pixels and clamped so nothing is cut -> (28, 28) float32."""
+    h, w = digit.shape
+    total = float(digit.sum())
+    if total <= 0:
+        cy, cx = (h - 1) / 2, (w - 1) / 2
+    else:
+        cy = float((digit.sum(axis=1) * np.arange(h)).sum() / total)
+        cx = float((digit.sum(axis=0) * np.arange(w)).sum() / total)
+    top = int(np.clip(round(CENTRE - cy), 0, SIDE - h))
+    left = int(np.clip(round(CENTRE - cx), 0, SIDE - w))
+    out = np.zeros((SIDE, SIDE), np.float32)
+    out[top:top + h, left:left + w] = digit
+    return out
+
+
+def deskew(images: np.ndarray) -> np.ndarray:
+    """Moment-based deskew of a (n, 28, 28) float batch, fully vectorised.
+
+    For each image, alpha = mu11 / mu02 (covariance of row and column over variance of
+    rows); output(r, c) = input(r, c + alpha * (r - r_mean)) by bilinear sampling with
+    zeros outside, i.e. a horizontal shear about the centroid that removes the slant.
+    Blank images pass through unchanged. Returns (n, 28, 28) float32.
+    """
+    x = images.astype(np.float32, copy=False)
+    n, h, w = x.shape
+    r = np.arange(h, dtype=np.float32)
+    c = np.arange(w, dtype=np.float32)
+    total = x.sum(axis=(1, 2))
+    safe = np.maximum(total, 1e-6)
+    rmean = (x.sum(axis=2) @ r) / safe
+    cmean = (x.sum(axis=1) @ c) / safe
+    dr = r[None, :] - rmean[:, None]                     # (n, h)
+    dc = c[None, :] - cmean[:, None]                     # (n, w)
+    mu02 = (x.sum(axis=2) * dr ** 2).sum(axis=1) / safe
+    mu11 = np.einsum("nhw,nh,nw->n", x, dr, dc) / safe
+    alpha = np.where((total > 0) & (mu02 > 1e-3), mu11 / np.maximum(mu02, 1e-3), 0.0)
+    # Every row shifts by one amount, so bilinear sampling is a gather of two
+    # neighbouring columns per row with one blend weight per row.
+    shift = (alpha[:, None] * dr).reshape(n * h)
+    shift = np.clip(shift, -(w + 1), w + 1)
+    k = np.floor(shift)
+    frac = (shift - k).astype(np.float32)[:, None]
+    rows = np.pad(x.reshape(n * h, w), ((0, 0), (1, 1)))   # one zero column each side
+    idx = 1 + k.astype(np.int64)[:, None] + np.arange(w)[None, :]
+    # Indices past either end land on the zero columns: sampling outside gives 0.
+    left = np.take_along_axis(rows, np.clip(idx, 0, w + 1), axis=1)
+    right = np.take_along_axis(rows, np.clip(idx + 1, 0, w + 1), axis=1)
+    return (left * (1 - frac) + right * frac).reshape(n, h, w)
+
+
+def prepare_mnist(images: np.ndarray, deskew_images: bool = False,
+                  chunk: int = 8192) -> np.ndarray:
+    """Final normalisation shared by training and serving.
+
+    ``images``: (n, 28, 28) uint8 in [0, 255] or float in [0, 1], ink bright.
+    Returns (n, 784) float32 in [0, 1]; with ``deskew_images`` each image is deskewed.
+    """
+    arr = np.asarray(images)
+    if arr.ndim != 3 or arr.shape[1:] != (SIDE, SIDE):
+        raise ValueError(f"images must have shape (n, 28, 28); got {arr.shape}")
+    if arr.dtype == np.uint8:
+        x = arr.astype(np.float32) / np.float32(255.0)
+    elif np.issubdtype(arr.dtype, np.floating):
+        x = arr.astype(np.float32)
+        if x.size and (not np.isfinite(x).all() or x.min() < 0.0 or x.max() > 1.0):
+            raise ValueError("float images must be finite and in [0, 1]; got range "
+                             f"[{np.nanmin(x)}, {np.nanmax(x)}]")
+    else:
+        raise ValueError(f"images must be uint8 or float; got dtype {arr.dtype}")
+    if deskew_images:
+        x = np.concatenate([deskew(x[i:i + chunk]) for i in range(0, len(x), chunk)]
+                           or [x])
+        x = np.clip(x, 0.0, 1.0)
+    return x.reshape(len(x), SIDE * SIDE)

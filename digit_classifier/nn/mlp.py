@@ -1,0 +1,335 @@
+"""The multi-layer perceptron: forward pass, backpropagation, prediction, (de)serialisation.
+
+Layer ``i`` maps ``A_i`` (n, in_i) to ``Z_i = A_i @ W_i + b_i`` (n, out_i) with
+``W_i`` (in_i, out_i) and ``b_i`` (out_i,); hidden layers apply the activation
+and then (inverted) dropout, the last layer outputs logits. ``params`` is
+``[W_0, b_0, W_1, b_1, ...]`` and ``grads`` is aligned with it.
+
+Training passes reuse per-batch-size buffers (no allocation per batch apart
+from the small logits array); prediction (``predict_*``) uses fresh arrays, so it
+is safe to call from several threads at once.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Sequence
+
+import numpy as np
+
+from digit_classifier.nn.activations import get_activation
+from digit_classifier.nn.losses import softmax
+
+_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+_MAX_CACHED_BATCH_SIZES = 3      # e.g. the training batch, the last partial batch, a test batch
+
+
+def _check_layer_sizes(layer_sizes) -> list[int]:
+    """Return ``layer_sizes`` as a list of >= 2 positive ints, or raise ValueError."""
+    try:
+        sizes = list(layer_sizes)
+    except TypeError:
+        raise ValueError(f"layer_sizes must be a sequence of ints; got {layer_sizes!r}") from None
+    ok = len(sizes) >= 2 and all(
+        isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s >= 1 for s in sizes)
+    if not ok:
+        raise ValueError(f"layer_sizes must be >= 2 positive ints (input, ..., classes); got {layer_sizes!r}")
+    return [int(s) for s in sizes]
+
+
+def _check_rate(name: str, value: float) -> float:
+    """Return a dropout rate as a float in [0, 1), or raise ValueError."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)) or not 0.0 <= value < 1.0:
+        raise ValueError(f"{name} must be a number in [0, 1); got {value!r}")
+    return float(value)
+
+
+def _dropout_rates(dropout, n_hidden: int) -> list[float]:
+    """Expand ``dropout`` (one rate or one per hidden layer) to a list of ``n_hidden`` rates."""
+    if isinstance(dropout, (int, float, np.floating)) and not isinstance(dropout, bool):
+        return [_check_rate("dropout", dropout)] * n_hidden
+    rates = list(dropout)
+    if len(rates) != n_hidden:
+        raise ValueError(f"dropout needs one rate per hidden layer ({n_hidden}); got {dropout!r}")
+    return [_check_rate(f"dropout[{i}]", r) for i, r in enumerate(rates)]
+
+
+class _Buffers:
+    """Preallocated arrays for one batch size ``n`` (see ``MLP._buffers``).
+
+    H[i]: hidden activation after layer i (n, out_i); D[i]: its dropped-out copy or
+    H[i]; M[i]: scaled dropout mask or None; work[i]: activation-backward scratch;
+    dA[i]: gradient w.r.t. the hidden activation; X0/M0: input dropout copy and mask.
+    """
+
+    def __init__(self, n: int, sizes: list[int], rates: list[float], input_rate: float,
+                 dtype: np.dtype, work_dtype: np.dtype):
+        hidden = sizes[1:-1]
+        self.H = [np.empty((n, h), dtype) for h in hidden]
+        self.M = [np.empty((n, h), dtype) if r > 0 else None for h, r in zip(hidden, rates)]
+        self.D = [np.empty((n, h), dtype) if r > 0 else H for h, r, H in zip(hidden, rates, self.H)]
+        self.work = [np.empty((n, h), work_dtype) for h in hidden]
+        self.dA = [np.empty((n, h), dtype) for h in hidden]
+        self.X0 = np.empty((n, sizes[0]), dtype) if input_rate > 0 else None
+        self.M0 = np.empty((n, sizes[0]), dtype) if input_rate > 0 else None
+
+
+class MLP:
+    """A fully connected network with one activation for all hidden layers and softmax logits out.
+
+    Parameters
+    ----------
+    layer_sizes : sequence of int
+        ``(input_dim, hidden_1, ..., n_classes)``, e.g. ``(784, 1024, 1024, 10)``.
+    activation : "relu" or "tanh"
+        Hidden activation; weights use He (ReLU) or Glorot (tanh) normal initialisation.
+    dropout : float or sequence of float
+        Inverted-dropout drop probability for each hidden layer's output (training only).
+    input_dropout : float
+        Drop probability for input features (training only).
+    rng : np.random.Generator
+        Source of the initial weights and of every dropout mask.
+    dtype : np.float32 (default) or np.float64 (for gradient checks)
+    """
+
+    def __init__(self, layer_sizes: Sequence[int], *, activation: str = "relu", dropout=0.0,
+                 input_dropout: float = 0.0, rng: np.random.Generator | None,
+                 dtype=np.float32, _init: bool = True):
+        self.layer_sizes = _check_layer_sizes(layer_sizes)
+        self.activation = get_activation(activation)
+        self.dropout = _dropout_rates(dropout, len(self.layer_sizes) - 2)
+        self.input_dropout = _check_rate("input_dropout", input_dropout)
+        if rng is not None and not isinstance(rng, np.random.Generator):
+            raise ValueError(f"rng must be a numpy.random.Generator; got {type(rng).__name__}")
+        self.rng = rng
+        self.dtype = np.dtype(dtype)
+        if self.dtype not in _DTYPES:
+            raise ValueError(f"dtype must be float32 or float64; got {self.dtype}")
+        if _init and rng is None:
+            raise ValueError("rng is required to initialise the weights")
+        self.params = self._init_params() if _init else self._zero_params()
+        self.grads = [np.zeros_like(p) for p in self.params]
+        self._cache: OrderedDict[int, _Buffers] = OrderedDict()
+        self._last = None        # (inputs per layer, buffers) of the last forward pass
+
+    # -- parameters ---------------------------------------------------------------------
+    def _init_params(self) -> list[np.ndarray]:
+        """Draw ``[W_0, b_0, ...]``: normal weights scaled per layer, zero biases."""
+        params = []
+        pairs = list(zip(self.layer_sizes[:-1], self.layer_sizes[1:]))
+        for i, (fan_in, fan_out) in enumerate(pairs):
+            last = i == len(pairs) - 1
+            # The logits layer feeds softmax, not the activation: Glorot suits it.
+            std = (np.sqrt(2.0 / (fan_in + fan_out)) if last
+                   else self.activation.init_std(fan_in, fan_out))
+            W = self.rng.standard_normal((fan_in, fan_out), dtype=np.float32)
+            W *= np.float32(std)
+            params += [W.astype(self.dtype, copy=False), np.zeros(fan_out, self.dtype)]
+        return params
+
+    def _zero_params(self) -> list[np.ndarray]:
+        """``[W_0, b_0, ...]`` filled with zeros (to be overwritten by ``load_params``)."""
+        sizes = self.layer_sizes
+        params = []
+        for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+            params += [np.zeros((fan_in, fan_out), self.dtype), np.zeros(fan_out, self.dtype)]
+        return params
+
+    @property
+    def weights(self) -> list[np.ndarray]:
+        """The weight matrices ``W_i`` (in_i, out_i) (views of ``params``)."""
+        return self.params[0::2]
+
+    @property
+    def biases(self) -> list[np.ndarray]:
+        """The bias vectors ``b_i`` (out_i,) (views of ``params``)."""
+        return self.params[1::2]
+
+    @property
+    def n_params(self) -> int:
+        """Total number of scalar parameters."""
+        return sum(p.size for p in self.params)
+
+    def copy_params(self) -> list[np.ndarray]:
+        """Return independent copies of ``params`` (e.g. to keep the best or an averaged model)."""
+        return [p.copy() for p in self.params]
+
+    def load_params(self, values: Sequence[np.ndarray]) -> None:
+        """Copy ``values`` (aligned with ``params``) into the parameters in place.
+
+        In place, so optimisers holding references to ``params`` stay valid.
+        """
+        values = list(values)
+        if len(values) != len(self.params):
+            raise ValueError(f"expected {len(self.params)} arrays; got {len(values)}")
+        for i, (p, v) in enumerate(zip(self.params, values)):
+            v = np.asarray(v)
+            if v.shape != p.shape:
+                raise ValueError(f"array {i} has shape {v.shape}; expected {p.shape}")
+            np.copyto(p, v, casting="same_kind")
+
+    # -- training passes ------------------------------------------------------------------
+    def _check_X(self, X) -> np.ndarray:
+        """Return ``X`` as a C-contiguous (n, input_dim) array of the model dtype, or raise ValueError."""
+        X = np.asarray(X)
+        if X.ndim != 2 or X.shape[1] != self.layer_sizes[0]:
+            raise ValueError(f"X must have shape (n, {self.layer_sizes[0]}); got {X.shape}")
+        if X.shape[0] == 0:
+            raise ValueError("X has no rows")
+        if not np.issubdtype(X.dtype, np.floating):
+            # Integer input is almost always raw 0..255 pixels that skipped normalisation.
+            raise ValueError(f"X must be a float array (e.g. float32 in [0, 1]); got dtype {X.dtype}")
+        return np.ascontiguousarray(X, dtype=self.dtype)
+
+    def _buffers(self, n: int) -> _Buffers:
+        """Return the buffers for batch size ``n``, keeping the few most recent sizes."""
+        buf = self._cache.pop(n, None)
+        if buf is None:
+            buf = _Buffers(n, self.layer_sizes, self.dropout, self.input_dropout, self.dtype,
+                           self.activation.work_dtype(self.dtype))
+            while len(self._cache) >= _MAX_CACHED_BATCH_SIZES:
+                self._cache.popitem(last=False)
+        self._cache[n] = buf
+        return buf
+
+    def _drop(self, A: np.ndarray, out: np.ndarray, mask: np.ndarray, rate: float) -> np.ndarray:
+        """Inverted dropout: ``out = A * mask`` with ``mask`` in {0, 1/(1-rate)}, drawn from self.rng."""
+        if self.rng is None:
+            raise ValueError("this model has no rng; pass one to use dropout in training")
+        self.rng.random(out=mask, dtype=mask.dtype)
+        np.greater_equal(mask, rate, out=mask)          # bool -> 0.0 / 1.0 in place
+        mask *= mask.dtype.type(1.0 / (1.0 - rate))
+        return np.multiply(A, mask, out=out)
+
+    def forward(self, X, training: bool = False) -> np.ndarray:
+        """Compute logits and remember what ``backward`` needs.
+
+        Parameters
+        ----------
+        X : array (n, input_dim), floating; cast to the model dtype (float32)
+        training : bool
+            Apply dropout (inverted, so no rescaling is needed at test time).
+
+        Returns
+        -------
+        logits : array (n, n_classes), model dtype, a fresh array.
+        """
+        X = self._check_X(X)
+        buf = self._buffers(X.shape[0])
+        if training and self.input_dropout > 0:
+            X = self._drop(X, buf.X0, buf.M0, self.input_dropout)
+        inputs = [X]
+        A = X
+        n_hidden = len(self.layer_sizes) - 2
+        for i in range(n_hidden):
+            Z = np.matmul(A, self.params[2 * i], out=buf.H[i])
+            Z += self.params[2 * i + 1]
+            A = self.activation.forward(Z)
+            if training and self.dropout[i] > 0:
+                A = self._drop(A, buf.D[i], buf.M[i], self.dropout[i])
+            inputs.append(A)
+        logits = A @ self.params[-2]
+        logits += self.params[-1]
+        self._last = (inputs, buf, bool(training))
+        return logits
+
+    def backward(self, dlogits) -> None:
+        """Backpropagate ``dlogits`` (n, n_classes) from the last ``forward`` into ``self.grads``.
+
+        ``grads`` is aligned with ``params``: ``dW_i = A_i.T @ dZ_i`` (in_i, out_i) and
+        ``db_i = dZ_i.sum(0)`` (out_i,). The input gradient of the first layer is
+        never computed. ``dlogits`` is usually the second output of
+        :func:`~digit_classifier.nn.softmax_cross_entropy`.
+        """
+        if self._last is None:
+            raise ValueError("backward called before forward")
+        inputs, buf, training = self._last
+        n = inputs[0].shape[0]
+        dZ = np.asarray(dlogits)
+        if dZ.shape != (n, self.layer_sizes[-1]):
+            raise ValueError(f"dlogits must have shape {(n, self.layer_sizes[-1])}; got {dZ.shape}")
+        dZ = np.ascontiguousarray(dZ, dtype=self.dtype)
+        for i in range(len(self.layer_sizes) - 2, -1, -1):
+            np.matmul(inputs[i].T, dZ, out=self.grads[2 * i])
+            np.sum(dZ, axis=0, out=self.grads[2 * i + 1])
+            if i == 0:
+                break
+            dA = np.matmul(dZ, self.params[2 * i].T, out=buf.dA[i - 1])
+            if training and self.dropout[i - 1] > 0:
+                dA *= buf.M[i - 1]
+            dZ = self.activation.backward(dA, buf.H[i - 1], buf.work[i - 1])
+
+    # -- prediction -------------------------------------------------------------------------
+    def _logits_no_cache(self, X: np.ndarray) -> np.ndarray:
+        """Logits for a checked batch without touching the training buffers (thread-safe)."""
+        A = X
+        for i in range(len(self.layer_sizes) - 2):
+            Z = A @ self.params[2 * i]
+            Z += self.params[2 * i + 1]
+            A = self.activation.forward(Z)
+        logits = A @ self.params[-2]
+        logits += self.params[-1]
+        return logits
+
+    def predict_logits(self, X, batch_size: int = 4096) -> np.ndarray:
+        """Logits (n, n_classes) for X (n, input_dim), computed ``batch_size`` rows at a time, no dropout."""
+        X = np.asarray(X)
+        if X.ndim == 2 and X.shape[0] == 0 and X.shape[1] == self.layer_sizes[0]:
+            return np.empty((0, self.layer_sizes[-1]), self.dtype)
+        X = self._check_X(X)
+        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+            raise ValueError(f"batch_size must be a positive int; got {batch_size!r}")
+        out = np.empty((X.shape[0], self.layer_sizes[-1]), self.dtype)
+        for start in range(0, X.shape[0], batch_size):
+            out[start:start + batch_size] = self._logits_no_cache(X[start:start + batch_size])
+        return out
+
+    def predict_proba(self, X, temperature: float = 1.0, batch_size: int = 4096) -> np.ndarray:
+        """Class probabilities (n, n_classes) = softmax(logits / temperature); rows sum to 1."""
+        logits = self.predict_logits(X, batch_size)
+        if logits.shape[0] == 0:
+            return logits
+        return softmax(logits, temperature)
+
+    def predict(self, X, batch_size: int = 4096) -> np.ndarray:
+        """Most probable class (n,) int64 for each row of X (n, input_dim)."""
+        return self.predict_logits(X, batch_size).argmax(axis=1)
+
+    # -- serialisation ----------------------------------------------------------------------
+    def to_dict(self) -> dict:
+        """Plain data: layer_sizes, activation, dropout, input_dropout, weights, biases (float32 copies)."""
+        return {
+            "layer_sizes": list(self.layer_sizes),
+            "activation": self.activation.name,
+            "dropout": list(self.dropout),
+            "input_dropout": self.input_dropout,
+            "weights": [W.astype(np.float32) for W in self.weights],
+            "biases": [b.astype(np.float32) for b in self.biases],
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict, rng: np.random.Generator | None = None, dtype=np.float32) -> "MLP":
+        """Rebuild a model from :meth:`to_dict` output (or a full model-file dict; extra keys are ignored).
+
+        ``rng`` is needed only to keep training with dropout. Raises ValueError on
+        missing keys or arrays whose shapes do not match ``layer_sizes``.
+        """
+        missing = [k for k in ("layer_sizes", "weights", "biases") if k not in d]
+        if missing:
+            raise ValueError(f"model dict lacks keys {missing}")
+        sizes = _check_layer_sizes(d["layer_sizes"])
+        n_hidden = len(sizes) - 2
+        dropout = d.get("dropout", 0.0) or [0.0] * n_hidden
+        model = cls(sizes, activation=d.get("activation", "relu"), dropout=dropout,
+                    input_dropout=d.get("input_dropout", 0.0), rng=rng, dtype=dtype, _init=False)
+        weights, biases = list(d["weights"]), list(d["biases"])
+        if len(weights) != len(sizes) - 1 or len(biases) != len(sizes) - 1:
+            raise ValueError(f"layer_sizes {sizes} needs {len(sizes) - 1} weights and biases; "
+                             f"got {len(weights)} and {len(biases)}")
+        values = [a for pair in zip(weights, biases) for a in pair]
+        model.load_params(values)
+        return model
+
+    def __repr__(self) -> str:
+        drop = f", dropout={self.dropout}" if any(self.dropout) else ""
+        return f"MLP({self.layer_sizes}, activation={self.activation.name!r}{drop})"

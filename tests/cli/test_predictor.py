@@ -1,0 +1,69 @@
+"""Predictor: real model, real images; order, errors, confidence and metadata."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from digit_classifier.predictor import Predictor
+from digit_classifier.preprocessing import ImageError
+
+
+@pytest.fixture(scope="module")
+def predictor(quick_model_path):
+    return Predictor.from_file(quick_model_path)
+
+
+def test_predicts_real_digits_in_both_polarities(predictor, digit_folder):
+    _, labels = digit_folder
+    correct = sum(predictor.predict(path).digit == label for path, label in labels.items())
+    assert correct >= 18, f"only {correct}/20 real MNIST digits recognised"
+
+
+def test_prediction_fields_are_consistent(predictor, digit_folder):
+    path = next(iter(digit_folder[1]))
+    result = predictor.predict(path)
+    assert len(result.probabilities) == 10
+    assert sum(result.probabilities) == pytest.approx(1.0, abs=1e-4)
+    assert result.probability == max(result.probabilities)
+    assert result.digit == int(np.argmax(result.probabilities))
+    assert result.image28.shape == (28, 28) and result.image28.dtype == np.float32
+    assert set(result.to_json()) == {"digit", "probability", "probabilities", "confident"}
+
+
+def test_predict_many_keeps_order_and_reports_errors_in_place(predictor, digit_folder):
+    paths = list(digit_folder[1])[:3]
+    outcomes = predictor.predict_many([paths[0], b"not an image", paths[1], b"", paths[2]])
+    assert [type(o).__name__ for o in outcomes] == [
+        "Prediction", "ImageError", "Prediction", "ImageError", "Prediction"]
+    singles = [predictor.predict(p).digit for p in paths]
+    assert [outcomes[i].digit for i in (0, 2, 4)] == singles
+
+
+def test_predict_many_with_only_bad_images(predictor):
+    outcomes = predictor.predict_many([b"junk"])
+    assert len(outcomes) == 1 and isinstance(outcomes[0], ImageError)
+
+
+@pytest.mark.parametrize("threshold, expected", [(0.0, True), (1.0, False)])
+def test_confidence_threshold(quick_model_dict, digit_folder, threshold, expected):
+    predictor = Predictor(quick_model_dict, confidence_threshold=threshold)
+    path = next(iter(digit_folder[1]))
+    assert predictor.predict(path).confident is expected
+
+
+@pytest.mark.parametrize("threshold", [-0.1, 1.5])
+def test_bad_threshold_is_rejected(quick_model_dict, threshold):
+    with pytest.raises(ValueError, match="confidence_threshold"):
+        Predictor(quick_model_dict, confidence_threshold=threshold)
+
+
+def test_info_is_json_and_describes_the_model(predictor, quick_model_path):
+    info = json.loads(json.dumps(predictor.info))
+    assert info["architecture"]["layer_sizes"][0] == 784
+    assert info["architecture"]["layer_sizes"][-1] == 10
+    assert info["metrics"]["test_accuracy"] >= 0.97
+    assert len(info["checksum"]) == 64
+    assert info["name"] and info["version"]

@@ -1,0 +1,110 @@
+"""Fixtures for the deployment tests: a real Apache + mod_wsgi serving wsgi.py, and test digits."""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SCRIPTS_DIR = REPO_ROOT / "deployment_scripts"
+UPLOAD_LIMIT = 1024 * 1024          # bytes; the app's own limit (JSON 413 above it)
+APACHE_BODY_LIMIT = 4 * UPLOAD_LIMIT  # bytes; Apache's LimitRequestBody backstop, as deployed
+
+
+def load_express_module():
+    """Import deployment_scripts/express_server.py (a script folder, not a package)."""
+    name = "dc_express_server"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, SCRIPTS_DIR / "express_server.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def png_bytes(image28: np.ndarray, scale: int = 3, dark_on_light: bool = False) -> bytes:
+    """A (28, 28) uint8 MNIST digit as PNG bytes, upscaled, optionally dark ink on white."""
+    pixels = 255 - image28 if dark_on_light else image28
+    image = Image.fromarray(pixels.astype(np.uint8), "L").resize((28 * scale, 28 * scale))
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+@pytest.fixture(scope="session")
+def express():
+    """The express_server helper module."""
+    return load_express_module()
+
+
+@pytest.fixture(scope="session")
+def test_digits(mnist_dir) -> list[tuple[bytes, int]]:
+    """20 real MNIST test digits as ``(png_bytes, label)``, every third one dark on light."""
+    from digit_classifier.mnist import load_mnist
+
+    data = load_mnist(mnist_dir)
+    return [(png_bytes(data.test_images[i], dark_on_light=i % 3 == 0), int(data.test_labels[i]))
+            for i in range(20)]
+
+
+@pytest.fixture(scope="session")
+def deploy_files(express, quick_model_path):
+    """A 0755 folder holding a copy of the quick model (0644) and a secret key file (0640)."""
+    folder = express.make_shared_dir("dc-deploy-files-")
+    model = folder / "model.pkl"
+    shutil.copyfile(quick_model_path, model)
+    model.chmod(0o644)
+    key_file = folder / "secret_key"
+    express.write_secret_key(key_file, secrets.token_hex(32))
+    yield {"model": model, "secret_key": key_file, "dir": folder}
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def app_env(model: Path, key_file: Path, instance_dir: Path) -> dict[str, str]:
+    """The environment the deployed site gives the app (see deployment_scripts/site.wsgi.template)."""
+    return {
+        "DIGIT_CLASSIFIER_MODEL": str(model),
+        "DIGIT_CLASSIFIER_SECRET_KEY_FILE": str(key_file),
+        "DIGIT_CLASSIFIER_MAX_UPLOAD_BYTES": str(UPLOAD_LIMIT),
+        "DIGIT_CLASSIFIER_INSTANCE_PATH": str(instance_dir),
+    }
+
+
+def check_apache_user_can_read(*paths: Path) -> None:
+    """Fail early and clearly when www-data (the daemons' user under root) cannot read ``paths``."""
+    if os.geteuid() != 0:
+        return  # not root: the daemons run as the current user
+    for path in paths:
+        probe = subprocess.run(["setpriv", "--reuid=www-data", "--regid=www-data", "--clear-groups",
+                                "test", "-r", str(path)], capture_output=True)
+        if probe.returncode != 0:
+            pytest.fail(f"www-data cannot read {path}: the checkout and its .venv must be in "
+                        "world-readable directories (e.g. not under /root) for the Apache tests")
+
+
+@pytest.fixture(scope="session")
+def apache(express, deploy_files):
+    """The real wsgi.py under Apache + mod_wsgi: 127.0.0.1, 2 daemon processes x 4 threads.
+
+    Yields the running ExpressServer (``.url`` is its base URL); stopped by PID at the end.
+    """
+    check_apache_user_can_read(REPO_ROOT / "wsgi.py", Path(sys.prefix) / "pyvenv.cfg",
+                               REPO_ROOT / "digit_classifier" / "__init__.py", deploy_files["model"])
+    server = express.ExpressServer(
+        script=REPO_ROOT / "wsgi.py",
+        env=app_env(deploy_files["model"], deploy_files["secret_key"], deploy_files["dir"] / "instance"),
+        processes=2, threads=4, limit_request_body=APACHE_BODY_LIMIT)
+    server.start(timeout=90)
+    yield server
+    server.stop()

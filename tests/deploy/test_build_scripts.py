@@ -1,0 +1,140 @@
+"""The real deployment: build_all_local.sh serves predictions from the system Apache; cleanup.sh removes it all.
+
+Needs root (apt, /etc/apache2, /opt); CI runs as root. Uses its own app name,
+port and install dir so that it never touches a real deployment.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import stat
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.deploy.conftest import SCRIPTS_DIR, load_express_module
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.root,
+    pytest.mark.skipif(os.geteuid() != 0, reason="needs root: installs packages and writes /etc/apache2 and /opt"),
+]
+
+APACHE_PID_FILE = Path("/var/run/apache2/apache2.pid")
+
+
+def apache_running() -> bool:
+    """Is the system Apache running (pid file names a live, non-zombie process)?"""
+    if not APACHE_PID_FILE.exists():
+        return False
+    text = APACHE_PID_FILE.read_text().strip()
+    return text.isdigit() and load_express_module()._process_alive(int(text))
+
+
+def run(script: str, *args: str, env: dict, timeout: float) -> subprocess.CompletedProcess:
+    """Run a deployment script from an unrelated cwd (/), as the docs tell users to."""
+    return subprocess.run(["bash", str(SCRIPTS_DIR / script), *args], env=env, cwd="/",
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def daemon_processes(group: str) -> list[tuple[str, str]]:
+    """(user, title) of the mod_wsgi daemon processes named ``(wsgi:<group>)``.
+
+    The title is cut to the length of Apache's own argv[0] (/usr/sbin/apache2, 17 characters).
+    """
+    title = f"(wsgi:{group})"[:len("/usr/sbin/apache2")]
+    out = subprocess.run(["ps", "-e", "-o", "user:32=,args="], capture_output=True, text=True).stdout
+    return [tuple(line.split(None, 1)) for line in out.splitlines() if title in line]
+
+
+@pytest.fixture()
+def deployment():
+    """DC_* settings for a throw-away deployment, and what to check is gone afterwards."""
+    name = f"dc_test_{secrets.token_hex(3)}"
+    port = load_express_module().free_port()
+    settings = {
+        "DC_APP_NAME": name,
+        "DC_INSTALL_DIR": f"/opt/{name}",
+        "DC_PORT": str(port),
+        "DC_PROCESSES": "2",
+        "DC_THREADS": "2",
+    }
+    env = {**os.environ, **settings}
+    leftovers = [Path(f"/opt/{name}"), Path(f"/etc/{name}"),
+                 Path(f"/etc/apache2/sites-available/{name}.conf"), Path(f"/etc/apache2/sites-enabled/{name}.conf"),
+                 Path(f"/var/log/apache2/{name}_error.log"), Path(f"/var/log/apache2/{name}_access.log")]
+    yield {"name": name, "url": f"http://127.0.0.1:{port}", "env": env, "leftovers": leftovers}
+    run("cleanup.sh", "--purge", env=env, timeout=600)  # after a failed assertion too
+
+
+def test_build_serves_then_cleanup_removes_everything(deployment, quick_model_path):
+    env, url, name = deployment["env"], deployment["url"], deployment["name"]
+    was_running = apache_running()
+
+    build = run("build_all_local.sh", "--model", str(quick_model_path), env=env, timeout=1500)
+    assert build.returncode == 0, build.stdout[-3000:] + build.stderr[-3000:]
+    for n in range(1, 8):
+        assert f"==> [{n}/7]" in build.stdout
+    assert f"{url}/" in build.stdout
+
+    # The site answers through the system Apache, in 2 daemon processes run as www-data.
+    assert requests.get(url + "/healthz", timeout=10).json()["status"] == "ok"
+    sample = (SCRIPTS_DIR / "sample_digit_7.png").read_bytes()
+    answer = requests.post(url + "/api/v1/predict", files={"image": ("s.png", sample, "image/png")}, timeout=30)
+    assert answer.status_code == 200 and answer.json()["digit"] == 7
+    assert "csrf_token" in requests.get(url + "/", timeout=10).text
+    assert requests.get(url + "/static/vendor/bootstrap/bootstrap.min.css", timeout=10).status_code == 200
+    daemons = daemon_processes(name)
+    assert len(daemons) == 2 and all(user == "www-data" for user, _ in daemons), daemons
+
+    key_file = Path(f"/etc/{name}/secret_key")
+    info = key_file.stat()
+    assert stat.S_IMODE(info.st_mode) == 0o640 and info.st_gid == 33  # root:www-data
+    key = key_file.read_text()
+    model = Path(f"/opt/{name}/model/model.pkl")
+    assert stat.S_IMODE(model.stat().st_mode) == 0o644 and model.stat().st_uid == 0
+
+    # A re-run keeps the key and the model, skips the slow steps and still serves.
+    started = time.monotonic()
+    again = run("build_all_local.sh", "--skip-train", env=env, timeout=600)
+    assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
+    assert time.monotonic() - started < 120
+    assert "keeping the existing secret key" in again.stdout
+    assert key_file.read_text() == key
+    assert requests.get(url + "/healthz", timeout=10).status_code == 200
+
+    cleanup = run("cleanup.sh", env=env, timeout=300)
+    assert cleanup.returncode == 0, cleanup.stdout + cleanup.stderr
+    left = [str(p) for p in deployment["leftovers"] if p.exists() or p.is_symlink()]
+    assert left == []
+    state_dir = Path(f"/var/lib/{name}")
+    recorded = (state_dir / "installed-packages").read_text().split() if state_dir.exists() else []
+    assert not state_dir.exists() or [p.name for p in state_dir.iterdir()] == ["installed-packages"]
+    with pytest.raises(requests.ConnectionError):
+        requests.get(url + "/healthz", timeout=5)
+    assert apache_running() == was_running
+    assert daemon_processes(name) == []
+
+    # Again, with --purge: removes exactly the packages this build installed (often none), then the state.
+    purge = run("cleanup.sh", "--purge", env=env, timeout=600)
+    assert purge.returncode == 0, purge.stdout + purge.stderr
+    assert not state_dir.exists()
+    still = [p for p in recorded if subprocess.run(["dpkg-query", "-W", "-f=${db:Status-Abbrev}", p],
+                                                   capture_output=True, text=True).stdout.startswith("ii")]
+    assert still == []
+
+
+def test_build_refuses_without_root_and_bad_options():
+    nobody = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                             "bash", str(SCRIPTS_DIR / "build_all_local.sh")],
+                            capture_output=True, text=True, timeout=30, cwd="/")
+    assert nobody.returncode != 0
+    assert "must run as root" in nobody.stderr
+    bad = run("build_all_local.sh", "--no-such-option", env=dict(os.environ), timeout=30)
+    assert bad.returncode != 0 and "unknown option" in bad.stderr
+    missing = run("build_all_local.sh", "--model", "/nonexistent/model.pkl", env=dict(os.environ), timeout=30)
+    assert missing.returncode != 0 and "no such file" in missing.stderr

@@ -1,0 +1,234 @@
+"""Reproducible test images (PIL) for every test folder: digits, odd formats, bad files.
+
+Digits come two ways: ``drawn_digit`` renders 0-9 as pen strokes (no data needed), and
+``mnist_digit`` reads a real MNIST test digit from the data directory. Encoded samples
+are returned as bytes; ``samples()`` is a catalogue with filenames and the ImageError
+code each one should raise (None for a valid digit).
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+
+def _arc(cx, cy, rx, ry, start, stop, n=24):
+    """Points on an ellipse arc (degrees, 0 = right, clockwise in image coordinates)."""
+    t = np.radians(np.linspace(start, stop, n))
+    return list(zip(cx + rx * np.cos(t), cy + ry * np.sin(t)))
+
+
+#: Each digit as polylines in the unit square (x right, y down).
+STROKES: dict[int, list[list[tuple[float, float]]]] = {
+    0: [_arc(0.5, 0.5, 0.3, 0.42, 0, 360, 40)],
+    1: [[(0.35, 0.25), (0.55, 0.08), (0.55, 0.92)]],
+    2: [_arc(0.5, 0.32, 0.28, 0.24, 200, 370) + [(0.2, 0.92), (0.82, 0.92)]],
+    3: [_arc(0.48, 0.3, 0.26, 0.21, 200, 450), _arc(0.48, 0.7, 0.3, 0.22, 270, 520)],
+    4: [[(0.62, 0.92), (0.62, 0.08), (0.18, 0.66), (0.85, 0.66)]],
+    5: [[(0.78, 0.08), (0.3, 0.08), (0.26, 0.45)] + _arc(0.48, 0.66, 0.3, 0.26, 230, 500)],
+    6: [_arc(0.55, 0.35, 0.3, 0.35, 270, 180, 12)[::-1][:1] + [(0.7, 0.08), (0.3, 0.55)]
+        + _arc(0.5, 0.7, 0.27, 0.22, 180, 540)],
+    7: [[(0.18, 0.08), (0.82, 0.08), (0.4, 0.92)]],
+    8: [_arc(0.5, 0.28, 0.22, 0.2, 0, 360), _arc(0.5, 0.7, 0.28, 0.22, 0, 360)],
+    9: [_arc(0.5, 0.32, 0.26, 0.24, 0, 360), [(0.76, 0.32), (0.7, 0.92)]],
+}
+
+
+def drawn_digit(digit: int = 3, size: tuple[int, int] = (280, 280), *, ink=0, paper=255,
+                mode: str = "L", stroke: float = 0.08, scale: float = 0.7,
+                centre: tuple[float, float] = (0.5, 0.5), seed: int = 0) -> Image.Image:
+    """Render ``digit`` as strokes on a ``size`` (w, h) canvas.
+
+    ``ink``/``paper`` are colours for ``mode``; ``stroke`` is the pen width as a fraction
+    of the digit height (``scale`` x the shorter side); ``centre`` is the digit centre as
+    fractions of (w, h); ``seed`` jitters the stroke points slightly.
+    """
+    if digit not in STROKES:
+        raise ValueError(f"digit must be 0-9; got {digit!r}")
+    w, h = size
+    img = Image.new(mode, size, paper)
+    draw = ImageDraw.Draw(img)
+    side = scale * min(w, h)
+    rng = np.random.default_rng(seed)
+    width = max(1, round(stroke * side))
+    for line in STROKES[digit]:
+        pts = np.asarray(line) + rng.normal(0, 0.01, (len(line), 2))
+        xy = [(centre[0] * w + (px - 0.5) * side * 0.8, centre[1] * h + (py - 0.5) * side)
+              for px, py in pts]
+        draw.line(xy, fill=ink, width=width, joint="curve")
+        r = width / 2
+        for x, y in (xy[0], xy[-1]):  # round caps
+            draw.ellipse([x - r, y - r, x + r, y + r], fill=ink)
+    return img
+
+
+@lru_cache(maxsize=1)
+def _mnist_test_images() -> np.ndarray:
+    from digit_classifier.config import default_data_dir
+    from digit_classifier.mnist import read_idx
+
+    return read_idx(Path(default_data_dir()) / "t10k-images-idx3-ubyte.gz")
+
+
+@lru_cache(maxsize=1)
+def _mnist_test_labels() -> np.ndarray:
+    from digit_classifier.config import default_data_dir
+    from digit_classifier.mnist import read_idx
+
+    return read_idx(Path(default_data_dir()) / "t10k-labels-idx1-ubyte.gz")
+
+
+def mnist_digit(index: int = 0) -> tuple[np.ndarray, int]:
+    """Real MNIST test digit ``index`` -> ((28, 28) uint8 ink bright, label)."""
+    return _mnist_test_images()[index], int(_mnist_test_labels()[index])
+
+
+def mnist_photo(index: int = 0, size: int = 280, dark_on_light: bool = True) -> Image.Image:
+    """MNIST test digit ``index`` upscaled (bicubic) to ``size`` px, mode L."""
+    arr = mnist_digit(index)[0]
+    if dark_on_light:
+        arr = 255 - arr
+    return Image.fromarray(arr).resize((size, size), Image.Resampling.BICUBIC)
+
+
+def encode(img: Image.Image, fmt: str = "PNG", **params) -> bytes:
+    """Encode ``img`` in ``fmt`` (PNG, JPEG, GIF, BMP, WEBP, TIFF) -> bytes."""
+    buf = io.BytesIO()
+    img.save(buf, format=fmt, **params)
+    return buf.getvalue()
+
+
+def convert(img: Image.Image, mode: str) -> Image.Image:
+    """Convert an L or RGB image to ``mode`` (L, RGB, P, LA, RGBA, I;16, 1, CMYK)."""
+    if mode == "I;16":
+        return Image.fromarray(np.asarray(img.convert("L"), np.uint16) * 257)
+    return img.convert(mode)
+
+
+def digit_bytes(digit: int = 3, fmt: str = "PNG", mode: str = "L", *, size=(280, 280),
+                dark_on_light: bool = True, seed: int = 0) -> bytes:
+    """A drawn digit converted to ``mode`` and encoded as ``fmt``."""
+    ink, paper = (0, 255) if dark_on_light else (255, 0)
+    return encode(convert(drawn_digit(digit, size, ink=ink, paper=paper, seed=seed), mode), fmt)
+
+
+def digit_png_bytes(digit: int = 3, size: int = 280, dark_on_light: bool = True) -> bytes:
+    """A drawn digit as a ``size`` x ``size`` grey PNG."""
+    return digit_bytes(digit, "PNG", size=(size, size), dark_on_light=dark_on_light)
+
+
+def digit_jpeg_bytes(digit: int = 3, size: int = 280, dark_on_light: bool = True) -> bytes:
+    """A drawn digit as an RGB JPEG (quality 85)."""
+    ink, paper = ((0, 0, 0), (255, 255, 255)) if dark_on_light else ((255,) * 3, (0,) * 3)
+    img = drawn_digit(digit, (size, size), ink=ink, paper=paper, mode="RGB")
+    return encode(img, "JPEG", quality=85)
+
+
+def rgba_canvas_png_bytes(digit: int = 3, size: int = 280, colour=(0, 0, 0)) -> bytes:
+    """A browser-canvas style drawing: ``colour`` strokes on fully transparent black."""
+    img = drawn_digit(digit, (size, size), ink=colour + (255,), paper=(0, 0, 0, 0), mode="RGBA")
+    return encode(img, "PNG")
+
+
+def rectangular_png_bytes(digit: int = 3, size=(420, 160)) -> bytes:
+    """A wide image with the digit off to the left."""
+    return encode(drawn_digit(digit, size, centre=(0.3, 0.5), scale=0.8), "PNG")
+
+
+def off_centre_png_bytes(digit: int = 3, size=(1200, 900), centre=(0.8, 0.25)) -> bytes:
+    """A small digit far from the centre of a large canvas."""
+    return encode(drawn_digit(digit, size, centre=centre, scale=0.2), "PNG")
+
+
+def exif_rotated_jpeg_bytes(digit: int = 7, size: int = 280, orientation: int = 6) -> bytes:
+    """A JPEG whose pixels are stored rotated, with the EXIF tag that rotates them back."""
+    upright = drawn_digit(digit, (size, size), mode="RGB", ink=(0, 0, 0), paper=(255,) * 3)
+    undo = {3: Image.Transpose.ROTATE_180, 6: Image.Transpose.ROTATE_90,
+            8: Image.Transpose.ROTATE_270}[orientation]
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    return encode(upright.transpose(undo), "JPEG", quality=92, exif=exif)
+
+
+def square_png_bytes(side: int, digit: int = 1) -> bytes:
+    """A ``side`` x ``side`` digit image (10 is the smallest accepted, 9 is too small)."""
+    img = Image.new("L", (side, side), 255)
+    ImageDraw.Draw(img).line([(side // 2, 1), (side // 2, side - 2)], fill=0, width=max(1, side // 6))
+    return encode(img, "PNG")
+
+
+def tiny_png_bytes() -> bytes:
+    """10 x 10 px: the smallest accepted size."""
+    return square_png_bytes(10)
+
+
+def too_small_png_bytes() -> bytes:
+    """9 x 9 px: one pixel under the minimum."""
+    return square_png_bytes(9)
+
+
+def huge_jpeg_bytes(size=(4000, 3000), digit: int = 5, seed: int = 0) -> bytes:
+    """A 12 MP phone-photo-like JPEG: a digit on grey-white paper with noise and shading."""
+    w, h = size
+    img = drawn_digit(digit, size, ink=40, paper=225, scale=0.5, stroke=0.06, seed=seed)
+    rng = np.random.default_rng(seed)
+    ramp = np.linspace(-25, 15, w, dtype=np.float32)[None, :]
+    arr = np.asarray(img, np.float32) + ramp + rng.normal(0, 4, (h, w)).astype(np.float32)
+    grey = Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8))
+    return encode(Image.merge("RGB", [grey] * 3), "JPEG", quality=85)
+
+
+def truncated_png_bytes() -> bytes:
+    """A valid PNG header with the pixel data cut off."""
+    data = digit_png_bytes()
+    return data[: len(data) // 2]
+
+
+def text_as_png_bytes() -> bytes:
+    """Plain text, as if a .txt were renamed .png."""
+    return b"This is not an image, just some text saved with a .png name.\n" * 4
+
+
+def empty_bytes() -> bytes:
+    """Zero bytes."""
+    return b""
+
+
+def blank_png_bytes(size=(280, 280), value: int = 255) -> bytes:
+    """A uniform image: nothing drawn."""
+    return encode(Image.new("L", size, value), "PNG")
+
+
+@dataclass(frozen=True)
+class Sample:
+    """An encoded test file: bytes, a filename, its MIME type, and the expected
+    ImageError code (None when it is a valid digit of label ``digit``)."""
+
+    data: bytes
+    filename: str
+    mimetype: str
+    error_code: str | None
+    digit: int | None = None
+
+
+def samples() -> dict[str, Sample]:
+    """Catalogue of named samples (valid digits and each kind of bad input)."""
+    return {
+        "digit_png": Sample(digit_png_bytes(3), "three.png", "image/png", None, 3),
+        "digit_png_inverted": Sample(digit_png_bytes(7, dark_on_light=False), "seven.png",
+                                     "image/png", None, 7),
+        "digit_jpeg": Sample(digit_jpeg_bytes(4), "four.jpg", "image/jpeg", None, 4),
+        "rgba_canvas": Sample(rgba_canvas_png_bytes(2), "canvas.png", "image/png", None, 2),
+        "rectangular": Sample(rectangular_png_bytes(0), "wide.png", "image/png", None, 0),
+        "tiny_10px": Sample(tiny_png_bytes(), "tiny.png", "image/png", None, 1),
+        "too_small_9px": Sample(too_small_png_bytes(), "small.png", "image/png", "too_small"),
+        "truncated_png": Sample(truncated_png_bytes(), "broken.png", "image/png", "not_an_image"),
+        "text_as_png": Sample(text_as_png_bytes(), "notes.png", "image/png", "not_an_image"),
+        "empty": Sample(empty_bytes(), "empty.png", "image/png", "empty"),
+        "blank": Sample(blank_png_bytes(), "blank.png", "image/png", "no_ink"),
+    }

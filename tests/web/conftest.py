@@ -1,0 +1,89 @@
+"""Fixtures for the web tests: apps (with/without model, with/without CSRF), clients, images."""
+
+from pathlib import Path
+
+import pytest
+
+from tests.web import images
+from tests.web.schema_check import ValidatingClient
+
+SECRET = "test-secret-key-0123456789abcdef"
+
+
+@pytest.fixture(scope="session")
+def model_path(quick_model_path) -> Path:
+    """The shared real model file (quick profile on real MNIST)."""
+    return quick_model_path
+
+
+@pytest.fixture(scope="session")
+def mnist_test_digits(mnist_dir):
+    """(images (n, 28, 28) uint8, labels (n,)) of the first 200 real MNIST test digits."""
+    from digit_classifier.mnist import load_mnist
+
+    data = load_mnist(mnist_dir)
+    return data.test_images[:200], data.test_labels[:200]
+
+
+@pytest.fixture(scope="session")
+def seven_png(mnist_test_digits) -> bytes:
+    """MNIST test digit 0 (a 7) as dark-on-light PNG bytes."""
+    pixels, labels = mnist_test_digits
+    assert labels[0] == 7
+    return images.encode(images.digit_image(pixels[0]))
+
+
+def build_app(config: dict):
+    """create_app(config) whose test clients validate JSON answers against the OpenAPI document."""
+    from digit_classifier.web import create_app
+
+    app = create_app(config)
+    app.test_client_class = ValidatingClient
+    return app
+
+
+def make_config(model_path, **overrides) -> dict:
+    """A test_config for create_app: testing mode, explicit secret, CSRF off unless overridden."""
+    config = {"TESTING": True, "SECRET_KEY": SECRET, "MODEL_PATH": str(model_path), "WTF_CSRF_ENABLED": False}
+    config.update(overrides)
+    return config
+
+
+@pytest.fixture(scope="session")
+def app(model_path):
+    """The app with the real model, CSRF off (shared: the app holds no per-request state)."""
+    return build_app(make_config(model_path))
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def csrf_app(model_path):
+    """The app with CSRF protection on, as in production."""
+    return build_app(make_config(model_path, WTF_CSRF_ENABLED=True))
+
+
+@pytest.fixture(scope="session")
+def no_model_app(tmp_path_factory):
+    """The app pointed at a model file that does not exist."""
+    return build_app(make_config(tmp_path_factory.mktemp("nomodel") / "missing.pkl"))
+
+
+@pytest.fixture()
+def csrf_client(csrf_app):
+    return csrf_app.test_client()
+
+
+@pytest.fixture()
+def no_model_client(no_model_app):
+    return no_model_app.test_client()
+
+
+@pytest.fixture(scope="session")
+def digit_forms(mnist_test_digits) -> dict[str, bytes]:
+    """The 7 (MNIST test digit 0) in every readable form: name -> bytes."""
+    pixels, _ = mnist_test_digits
+    return images.good_images(pixels[0])
