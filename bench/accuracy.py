@@ -94,9 +94,10 @@ def environment() -> dict:
     """Machine facts that the figures depend on."""
     import numpy as np
 
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    load = round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None
     return {"python": platform.python_version(), "numpy": np.__version__, "cpus": os.cpu_count(),
             "load_avg_1min_at_end": load, "machine": platform.machine(),
+            "openblas_threads": os.environ.get("OPENBLAS_NUM_THREADS", "default"),
             "date": datetime.now(timezone.utc).isoformat(timespec="seconds")}
 
 
@@ -104,7 +105,8 @@ def markdown(name: str, result: dict) -> str:
     """A short human-readable summary of ``result``."""
     lines = [f"# Accuracy benchmark: {name}", "", f"Run {result['environment']['date']} on "
              f"{result['environment']['cpus']} CPUs (1-min load at end: "
-             f"{result['environment']['load_avg_1min_at_end']}).", ""]
+             f"{result['environment']['load_avg_1min_at_end']}; OpenBLAS threads: "
+             f"{result['environment']['openblas_threads']}).", ""]
     if "runs" in result:
         lines += ["| seed | time (s) | test acc | val acc | ECE before | ECE after | T | epochs |",
                   "|---|---|---|---|---|---|---|---|"]
@@ -115,9 +117,9 @@ def markdown(name: str, result: dict) -> str:
         s = result["summary"]["test_accuracy"]
         lines += ["", f"Test accuracy over {len(result['runs'])} seed(s): mean {100 * s['mean']:.2f}%, "
                   f"min {100 * s['min']:.2f}%, max {100 * s['max']:.2f}%, std {100 * s['std']:.2f} points."]
-    else:
+    if "evaluation" in result:
         e = result["evaluation"]
-        lines += [f"- model: {e['model']}", f"- test accuracy: {100 * e['test_accuracy']:.2f}%",
+        lines += ["", f"- model: {e['model']}", f"- test accuracy: {100 * e['test_accuracy']:.2f}%",
                   f"- test ECE: {100 * e['ece']:.2f}%"]
         if "realistic_accuracy" in e:
             lines.append(f"- realistic set: {100 * e['realistic_accuracy']:.2f}% of "

@@ -33,7 +33,8 @@ REQUIRED_KEYS = ("format_version", "name", "version", "layer_sizes", "activation
 # NumPy 1.x wrote the same names under numpy.core. Nothing else is ever admitted.
 ALLOWED_GLOBALS = frozenset(
     {(f"{root}.numeric", "_frombuffer") for root in ("numpy._core", "numpy.core")}
-    | {(f"{root}.multiarray", name) for root in ("numpy._core", "numpy.core") for name in ("_reconstruct", "scalar")}
+    | {(f"{root}.multiarray", name)
+       for root in ("numpy._core", "numpy.core") for name in ("_reconstruct", "scalar")}
     | {("numpy", "ndarray"), ("numpy", "dtype")}
     | {("builtins", name) for name in ("set", "frozenset", "bytearray")}
 )
@@ -108,7 +109,7 @@ def validate_model_dict(model) -> None:
     if not isinstance(model["activation"], str):
         raise ModelFileError(f"activation must be a string; got {model['activation']!r}")
     temperature = model["temperature"]
-    if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) \
+    if isinstance(temperature, bool) or not isinstance(temperature, (int, float, np.floating)) \
             or not math.isfinite(temperature) or temperature <= 0:
         raise ModelFileError(f"temperature must be a positive finite number; got {temperature!r}")
     _check_arrays(model)
@@ -120,7 +121,10 @@ def _as_float32_arrays(model: dict) -> dict:
     for key in ("weights", "biases"):
         if not isinstance(model[key], (list, tuple)):
             raise ModelFileError(f"{key} must be a list of arrays; got {type(model[key]).__name__}")
-        out[key] = [np.ascontiguousarray(a, dtype=np.float32) for a in model[key]]
+        try:
+            out[key] = [np.ascontiguousarray(a, dtype=np.float32) for a in model[key]]
+        except (TypeError, ValueError) as exc:
+            raise ModelFileError(f"{key} must hold numeric arrays: {exc}") from None
     if isinstance(model["temperature"], np.floating):      # keep the file free of needless NumPy scalars
         out["temperature"] = float(model["temperature"])
     return out

@@ -93,6 +93,17 @@ def prepare_mnist(images: np.ndarray, config: PreprocessConfig = PreprocessConfi
     return mnist_form.prepare_mnist(images, deskew_images=config.deskew)
 
 
+def _contrast(channels: np.ndarray, grey: np.ndarray) -> tuple[float, tuple[float, float]]:
+    """(ink contrast, grey (0.5th, 99.5th) percentiles): the largest 99.5th - 0.5th
+    percentile spread of the grey image or, only when that is too small, any channel."""
+    lo, hi = ink.quantiles(grey, [0.5, 99.5]).tolist()
+    contrast = hi - lo
+    if contrast < MIN_CONTRAST and channels.shape[0] == 3:
+        spreads = [np.subtract(*ink.quantiles(ch, [99.5, 0.5])) for ch in channels]
+        contrast = max(contrast, float(max(spreads)))
+    return contrast, (lo, hi)
+
+
 def _ink_image(source: ImageSource, config: PreprocessConfig) -> tuple[np.ndarray, np.ndarray]:
     """Decode and build the working ink map -> (grey working copy, ink map), both (h, w)."""
     img = load_image(source, max_pixels=config.max_pixels, min_side=config.min_side,
@@ -100,41 +111,56 @@ def _ink_image(source: ImageSource, config: PreprocessConfig) -> tuple[np.ndarra
     img = shrink(img, config.work_size)
     channels, alpha = to_planes(img)
     channels = composite(channels, alpha)
-    grey = channels.mean(axis=0)
-    contrast = np.percentile(grey, 99.5) - np.percentile(grey, 0.5)
-    if channels.shape[0] == 3:
-        contrast = max(contrast, max(np.percentile(ch, 99.5) - np.percentile(ch, 0.5)
-                                     for ch in channels))
+    grey = channels[0] if channels.shape[0] == 1 else channels.mean(axis=0)
+    contrast, extremes = _contrast(channels, grey)
     if contrast < MIN_CONTRAST:
         raise ImageError("no_ink", f"the image is blank or nearly uniform (contrast "
                                    f"{contrast:.3f} < {MIN_CONTRAST}); draw a digit")
-    return grey.astype(np.float32), ink.ink_map(channels, auto_channel=config.auto_channel)
+    flat = ink.ink_map(channels, auto_channel=config.auto_channel,
+                       extremes=extremes if channels.shape[0] == 1 else None)
+    return grey.astype(np.float32, copy=False), flat
 
 
-def _soft(flat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _soft(flat: np.ndarray, thresholds: tuple[float, float] | None = None
+          ) -> tuple[np.ndarray, np.ndarray]:
     """Ink map -> (mask over threshold, soft ink in [0, 1]: 0 under half the threshold,
-    1 at the ink level)."""
-    t, level = ink.ink_threshold(flat)
+    1 at the ink level). ``thresholds``: ``ink.ink_threshold(flat)`` if already known."""
+    t, level = thresholds or ink.ink_threshold(flat)
     mask = flat > t
-    soft = np.clip((flat - 0.5 * t) / (level - 0.5 * t), 0.0, 1.0).astype(np.float32)
-    return mask, soft
+    soft = (flat - np.float32(0.5 * t)) * np.float32(1.0 / (level - 0.5 * t))
+    np.maximum(soft, 0.0, out=soft)
+    return mask, np.minimum(soft, 1.0, out=soft)
 
 
 def _mnist_crop(flat: np.ndarray, config: PreprocessConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Ink map -> (digit mask, cropped soft ink, cropped mask); raises no_ink."""
+    thresholds = ink.ink_threshold(flat)
+    found = None
     if config.remove_rules:
-        flat = ink.erase_rules(flat, ink.ink_threshold(flat)[0])
-    mask, soft = _soft(flat)
-    labels, n = components.label_components(mask)
-    digit = components.select_digit(labels, n, soft)
-    if not digit.any():
+        erased = ink.erase_rules(flat, thresholds[0])
+        if erased is not flat:  # lines were removed: the thresholds move too
+            found = _digit_components(erased, ink.ink_threshold(erased))
+    if found is None:
+        # No rules, or the "rules" were the only ink (a straight "1" drawn edge to edge).
+        found = _digit_components(flat, thresholds)
+    if found is None:
         raise ImageError("no_ink", "no digit-like ink was found (only specks or lines)")
-    # Keep anti-aliased edges and rule crossings next to the chosen strokes.
-    keep = mnist_form.filter3(mnist_form.filter3(digit.astype(np.float32), 1), 1) > 0
-    soft = soft * keep
-    rows, cols = np.nonzero(digit)
-    box = (slice(rows.min(), rows.max() + 1), slice(cols.min(), cols.max() + 1))
-    return digit, soft[box], digit[box]
+    soft, runs, in_digit = found
+    rows, left, right = runs.row[in_digit], runs.start[in_digit], runs.stop[in_digit]
+    top, bottom = int(rows.min()), int(rows.max()) + 1
+    box = (slice(top, bottom), slice(int(left.min()), int(right.max())))
+    digit = components.paint(runs, in_digit) > 0
+    crop_mask = digit[box]
+    # Keep anti-aliased edges and rule crossings next to the chosen strokes (2 px).
+    crop = soft[box] * mnist_form.dilate(crop_mask, 5)
+    return digit, crop, crop_mask
+
+
+def _digit_components(flat: np.ndarray, thresholds: tuple[float, float]):
+    """(soft ink, runs, run-in-digit flags) of ink map ``flat``, or None if no digit is found."""
+    mask, soft = _soft(flat, thresholds)
+    runs, in_digit = components.digit_runs(mask, soft)
+    return (soft, runs, in_digit) if in_digit.any() else None
 
 
 def _center_crop(flat: np.ndarray) -> np.ndarray:
@@ -146,8 +172,8 @@ def _center_crop(flat: np.ndarray) -> np.ndarray:
     return soft[top:top + s, left:left + s]
 
 
-def trace_image(source: ImageSource, config: PreprocessConfig = PreprocessConfig()) -> Trace:
-    """Run the pipeline on one image and keep every stage (see ``Trace``)."""
+def _pipeline(source: ImageSource, config: PreprocessConfig):
+    """Run the pipeline -> (grey, ink map, digit mask, crop, final (28, 28)); see ``Trace``."""
     grey, flat = _ink_image(source, config)
     if config.mode == "center":
         crop = _center_crop(flat)
@@ -161,13 +187,19 @@ def trace_image(source: ImageSource, config: PreprocessConfig = PreprocessConfig
             crop = mnist_form.normalise_stroke(crop, crop_mask)
         image28 = mnist_form.place_by_mass(mnist_form.fit_box(crop))
     final = prepare_mnist(image28[None], config)[0].reshape(28, 28)
+    return grey, flat, mask, crop, final
+
+
+def trace_image(source: ImageSource, config: PreprocessConfig = PreprocessConfig()) -> Trace:
+    """Run the pipeline on one image and keep every stage (see ``Trace``)."""
+    grey, flat, mask, crop, final = _pipeline(source, config)
     return Trace(work=grey, ink=np.clip(flat, 0, 1), mask=mask, crop=crop, image28=final)
 
 
 def preprocess_image(source: ImageSource, config: PreprocessConfig = PreprocessConfig()) -> np.ndarray:
     """One image (bytes, path, file object or PIL image) -> (784,) float32 in [0, 1],
     ink bright on dark, in MNIST form. Raises ImageError (a ValueError) with ``.code``."""
-    return trace_image(source, config).image28.reshape(784)
+    return _pipeline(source, config)[4].reshape(784)
 
 
 def preprocess_images(sources: Iterable[ImageSource],

@@ -62,8 +62,12 @@ def _open(source: ImageSource) -> Image.Image:
         raise TypeError(f"cannot read an image from {type(source).__name__}")
     try:
         return Image.open(stream)
-    except (Image.UnidentifiedImageError, Image.DecompressionBombError) as exc:
-        raise ImageError("not_an_image", f"the data is not an image Pillow can read: {exc}") from exc
+    except Image.DecompressionBombError as exc:
+        raise ImageError("too_large", f"the image has too many pixels: {exc}") from exc
+    except Image.UnidentifiedImageError as exc:
+        # Pillow's message names the in-memory stream object: useless to a client.
+        raise ImageError("not_an_image", "the data is not an image format we read "
+                         "(PNG, JPEG, GIF, BMP, WebP or TIFF)") from exc
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise ImageError("not_an_image", f"the image header is unreadable: {exc}") from exc
 
@@ -130,6 +134,14 @@ def _wide_to_unit(img: Image.Image) -> np.ndarray:
     return np.clip(arr / scale, 0.0, 1.0)
 
 
+def _planar(img: Image.Image) -> np.ndarray:
+    """8-bit multi-band image -> C-contiguous (bands, h, w) float32 in [0, 1]
+    (planar, so per-channel work runs over contiguous memory)."""
+    arr = np.asarray(img).transpose(2, 0, 1).astype(np.float32, order="C")
+    arr /= np.float32(255.0)
+    return arr
+
+
 def to_planes(img: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
     """Image -> (channels (c, h, w) float32 in [0, 1], alpha (h, w) or None).
 
@@ -138,15 +150,14 @@ def to_planes(img: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
     if img.mode in _WIDE_MODES:
         return _wide_to_unit(img)[None], None
     if _has_alpha(img):
-        arr = np.asarray(img.convert("RGBA"), dtype=np.float32) / 255.0
-        alpha = arr[..., 3]
+        arr = _planar(img.convert("RGBA"))
+        alpha = arr[3]
         if alpha.min() >= 254.5 / 255.0:
             alpha = None
-        return np.moveaxis(arr[..., :3], -1, 0), alpha
+        return arr[:3], alpha
     if img.mode in ("L", "1"):
         return (np.asarray(img.convert("L"), dtype=np.float32) / 255.0)[None], None
-    arr = np.asarray(img.convert("RGB"), dtype=np.float32) / 255.0
-    return np.moveaxis(arr, -1, 0), None
+    return _planar(img.convert("RGB")), None
 
 
 def composite(channels: np.ndarray, alpha: np.ndarray | None) -> np.ndarray:

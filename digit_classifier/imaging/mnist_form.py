@@ -8,7 +8,7 @@ pixel (14, 14) (the mean centre of mass of the MNIST test set, in index coordina
 from __future__ import annotations
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageFilter
 
 SIDE = 28
 BOX = 20
@@ -16,25 +16,45 @@ CENTRE = 14.0
 #: Median MNIST stroke width in the 20 px box (2 * area / perimeter at 0.5), and the
 #: band outside which a crop's strokes are thickened or thinned.
 MNIST_STROKE = 2.9
+#: Read-only 0..27 pixel indices (float32) for centres of mass.
+_INDEX = np.arange(SIDE, dtype=np.float32)
+_INDEX.flags.writeable = False
 STROKE_BAND = (1.5, 5.5)
 
 
-def filter3(x: np.ndarray, sign: int) -> np.ndarray:
-    """3x3 max (sign=1) or min (sign=-1) filter of (h, w) ``x`` with edge padding."""
-    p = np.pad(x, 1, mode="edge")
-    h, w = x.shape
-    stack = [p[i:i + h, j:j + w] for i in range(3) for j in range(3)]
-    return np.max(stack, axis=0) if sign > 0 else np.min(stack, axis=0)
+def filter3(x: np.ndarray, sign: int, size: int = 3) -> np.ndarray:
+    """``size`` x ``size`` max (sign=1) or min (sign=-1) filter of (h, w) float ``x`` with
+    edge padding -> (h, w) float32 (Pillow's rank filter, in C)."""
+    rank = ImageFilter.MaxFilter(size) if sign > 0 else ImageFilter.MinFilter(size)
+    img = Image.fromarray(np.asarray(x, np.float32), mode="F")
+    return np.asarray(img.filter(rank), np.float32)
+
+
+def dilate(mask: np.ndarray, size: int) -> np.ndarray:
+    """Boolean (h, w) ``mask`` grown by a ``size`` x ``size`` square (odd ``size``)."""
+    r = size // 2
+    h, w = mask.shape
+    wide = np.zeros((h + 2 * r, w + 2 * r), bool)
+    wide[r:r + h, r:r + w] = mask
+    rows = wide[:, :w].copy()  # separable: OR over the row window, then the column window
+    for j in range(1, size):
+        rows |= wide[:, j:j + w]
+    out = rows[:h].copy()
+    for i in range(1, size):
+        out |= rows[i:i + h]
+    return out
 
 
 def stroke_width(mask: np.ndarray) -> float:
     """Mean stroke width (px) of boolean ``mask``: 2 * area / boundary length."""
-    area = int(mask.sum())
+    area = int(np.count_nonzero(mask))
     if area == 0:
         return 0.0
-    p = np.pad(mask, 1)
+    h, w = mask.shape
+    p = np.zeros((h + 2, w + 2), bool)
+    p[1:-1, 1:-1] = mask
     inner = p[:-2, 1:-1] & p[2:, 1:-1] & p[1:-1, :-2] & p[1:-1, 2:]
-    boundary = int((mask & ~inner).sum())
+    boundary = int(np.count_nonzero(mask & ~inner))
     return 2.0 * area / max(boundary, 1)
 
 
@@ -63,7 +83,9 @@ def fit_box(crop: np.ndarray) -> np.ndarray:
     img = Image.fromarray(crop.astype(np.float32), mode="F")
     # BOX averages exactly when shrinking (MNIST's anti-aliasing); LANCZOS when enlarging.
     method = Image.Resampling.BOX if scale < 1 else Image.Resampling.LANCZOS
-    return np.clip(np.asarray(img.resize(size, method), np.float32), 0.0, 1.0)
+    out = np.array(img.resize(size, method), np.float32)
+    np.maximum(out, 0.0, out=out)
+    return np.minimum(out, 1.0, out=out)
 
 
 def place_by_mass(digit: np.ndarray) -> np.ndarray:
@@ -74,10 +96,10 @@ def place_by_mass(digit: np.ndarray) -> np.ndarray:
     if total <= 0:
         cy, cx = (h - 1) / 2, (w - 1) / 2
     else:
-        cy = float((digit.sum(axis=1) * np.arange(h)).sum() / total)
-        cx = float((digit.sum(axis=0) * np.arange(w)).sum() / total)
-    top = int(np.clip(round(CENTRE - cy), 0, SIDE - h))
-    left = int(np.clip(round(CENTRE - cx), 0, SIDE - w))
+        cy = float(digit.sum(axis=1) @ _INDEX[:h]) / total
+        cx = float(digit.sum(axis=0) @ _INDEX[:w]) / total
+    top = min(max(round(CENTRE - cy), 0), SIDE - h)
+    left = min(max(round(CENTRE - cx), 0), SIDE - w)
     out = np.zeros((SIDE, SIDE), np.float32)
     out[top:top + h, left:left + w] = digit
     return out

@@ -81,6 +81,8 @@ def test_failed_write_keeps_the_old_file(tmp_path, model_dict, monkeypatch):
     (lambda d: d.update(layer_sizes=[784, 17, 10]), "shape"),
     (lambda d: d["biases"].pop(), "biases"),
     (lambda d: d.update(layer_sizes=[784]), "layer_sizes"),
+    (lambda d: d["weights"].__setitem__(0, "not an array"), "numeric"),
+    (lambda d: d.update(weights=None), "weights"),
 ])
 def test_save_refuses_invalid_dicts(tmp_path, model_dict, mutate, match):
     mutate(model_dict)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from digit_classifier.preprocessing import (PreprocessConfig, preprocess_image,
+from digit_classifier.preprocessing import (ImageError, PreprocessConfig, preprocess_image,
                                             preprocess_images, trace_image)
 from tests import image_factory as f
 
@@ -154,3 +156,24 @@ def test_deskew_config_changes_served_output():
     plain = preprocess_image(data)
     skewed = preprocess_image(data, PreprocessConfig(deskew=True))
     assert not np.array_equal(plain, skewed)
+
+
+@pytest.mark.parametrize("top, bottom", [(31, 249), (5, 275), (0, 280)])
+def test_a_lone_straight_stroke_is_a_one_not_a_ruled_line(top, bottom):
+    """A "1" drawn as one vertical stroke, even edge to edge, is a digit, not a rule to erase."""
+    canvas = Image.new("RGB", (280, 280), "white")
+    ImageDraw.Draw(canvas).line([(140, top), (140, bottom)], fill="black", width=22)
+    buffer = io.BytesIO()
+    canvas.save(buffer, "PNG")
+    image = preprocess_image(buffer.getvalue()).reshape(28, 28)
+    columns = np.nonzero(image.sum(axis=0) > 0.5)[0]
+    rows = np.nonzero(image.sum(axis=1) > 0.5)[0]
+    assert rows.size >= 18  # tall, fitted to 20 px
+    assert columns.size <= 6 and abs(columns.mean() - 14) <= 1.5  # thin, centred
+
+
+def test_undecodable_bytes_message_does_not_leak_python_objects():
+    with pytest.raises(ImageError) as info:
+        preprocess_image(b"definitely not an image")
+    assert info.value.code == "not_an_image"
+    assert "object at 0x" not in str(info.value)
