@@ -32,9 +32,7 @@ def train_and_package(config: TrainConfig, data: MnistData, *, profile: str = "c
                    on_epoch=on_epoch, on_batch=on_batch)
     X_test = prepare_mnist(data.test_images, preprocess)
     test_metrics = evaluate(result.model, X_test, data.test_labels, result.temperature)
-    model = build_model_dict(result, config, preprocess, data, test_metrics)
-    model["profile"] = profile
-    return model
+    return build_model_dict(result, config, preprocess, data, test_metrics, profile=profile)
 
 
 def evaluate_model_file(model_path: Path, data_dir: Path, *, report_dir: Path | None = None,
@@ -64,14 +62,14 @@ def evaluate_model_file(model_path: Path, data_dir: Path, *, report_dir: Path | 
 
 
 def realistic_accuracy(predictor: Predictor, folder: Path) -> dict:
-    """Accuracy on a folder of images listed in ``labels.csv`` (columns ``file,label``).
+    """Accuracy on a folder of images listed in ``labels.csv`` (columns ``filename,label``).
 
     An image the preprocessing rejects counts as an error. Returns ``realistic_accuracy``,
     ``realistic_count`` and ``realistic_rejected``.
     """
     folder = Path(folder)
     with open(folder / "labels.csv", newline="") as handle:
-        rows = [(row["file"], int(row["label"])) for row in csv.DictReader(handle)]
+        rows = [(row["filename"], int(row["label"])) for row in csv.DictReader(handle)]
     if not rows:
         raise ValueError(f"{folder / 'labels.csv'} lists no images")
     outcomes = predictor.predict_many(folder / name for name, _ in rows)

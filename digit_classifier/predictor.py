@@ -66,7 +66,7 @@ class Predictor:
     def predict(self, source) -> Prediction:
         """Predict one image (bytes, path, file object or PIL image); raises ``ImageError``."""
         x = preprocess_image(source, self.preprocess_config)
-        return self._predictions(x[np.newaxis, :])[0]
+        return self._prediction(x, self.network.predict_proba_one(x, self.temperature))
 
     def predict_many(self, sources: Iterable) -> list[Prediction | ImageError]:
         """Predict several images in one forward pass; unreadable ones yield their ``ImageError``."""
@@ -85,19 +85,20 @@ class Predictor:
         """Return calibrated probabilities ``(n, 10)`` for inputs ``(n, 784)`` already in MNIST form."""
         return self.network.predict_proba(np.asarray(X, dtype=np.float32), temperature=self.temperature)
 
+    def _prediction(self, x: np.ndarray, p: np.ndarray) -> Prediction:
+        """The Prediction for input row ``x`` (784,) with probabilities ``p`` (10,)."""
+        probabilities = p.tolist()  # Python floats (float32 values widened exactly)
+        digit = int(np.argmax(p))
+        return Prediction(
+            digit=digit,
+            probability=probabilities[digit],
+            probabilities=probabilities,
+            confident=bool(p[digit] >= self.confidence_threshold),
+            image28=x.reshape(28, 28),
+        )
+
     def _predictions(self, X: np.ndarray) -> list[Prediction]:
-        probabilities = self.predict_arrays(X)
-        out = []
-        for x, p in zip(X, probabilities):
-            digit = int(np.argmax(p))
-            out.append(Prediction(
-                digit=digit,
-                probability=float(p[digit]),
-                probabilities=[float(v) for v in p],
-                confident=bool(p[digit] >= self.confidence_threshold),
-                image28=x.reshape(28, 28),
-            ))
-        return out
+        return [self._prediction(x, p) for x, p in zip(X, self.predict_arrays(X))]
 
     @property
     def info(self) -> dict[str, Any]:

@@ -145,11 +145,12 @@ def _mnist_crop(flat: np.ndarray, config: PreprocessConfig) -> tuple[np.ndarray,
         found = _digit_components(flat, thresholds)
     if found is None:
         raise ImageError("no_ink", "no digit-like ink was found (only specks or lines)")
-    soft, runs, in_digit = found
+    soft, mask, runs, in_digit = found
     rows, left, right = runs.row[in_digit], runs.start[in_digit], runs.stop[in_digit]
     top, bottom = int(rows.min()), int(rows.max()) + 1
     box = (slice(top, bottom), slice(int(left.min()), int(right.max())))
-    digit = components.paint(runs, in_digit) > 0
+    # When every run is kept the digit is the whole mask: no need to repaint it.
+    digit = mask if in_digit.all() else components.paint(runs, in_digit) > 0
     crop_mask = digit[box]
     # Keep anti-aliased edges and rule crossings next to the chosen strokes (2 px).
     crop = soft[box] * mnist_form.dilate(crop_mask, 5)
@@ -157,10 +158,11 @@ def _mnist_crop(flat: np.ndarray, config: PreprocessConfig) -> tuple[np.ndarray,
 
 
 def _digit_components(flat: np.ndarray, thresholds: tuple[float, float]):
-    """(soft ink, runs, run-in-digit flags) of ink map ``flat``, or None if no digit is found."""
+    """(soft ink, ink mask, runs, run-in-digit flags) of ink map ``flat``, or None if no
+    digit is found."""
     mask, soft = _soft(flat, thresholds)
     runs, in_digit = components.digit_runs(mask, soft)
-    return (soft, runs, in_digit) if in_digit.any() else None
+    return (soft, mask, runs, in_digit) if in_digit.any() else None
 
 
 def _center_crop(flat: np.ndarray) -> np.ndarray:

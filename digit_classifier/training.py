@@ -44,8 +44,9 @@ class TrainConfig:
     ema_decay        -- per-step decay of an exponential moving average of the weights (0: off)
     select_best      -- keep the epoch (raw or EMA weights) with the best validation accuracy;
                         otherwise the last epoch's EMA (if on) or raw weights
-    time_budget_s    -- wall-clock cap: after each epoch the remaining epochs are cut to fit
-                        and the schedule is re-planned (runs are then machine-dependent)
+    time_budget_s    -- wall-clock cap: after each epoch the number of epochs is re-fitted to
+                        the budget (at most ``epochs``) and the schedule re-planned (runs
+                        are then machine-dependent)
     preprocess       -- PreprocessConfig.to_dict() for the shared final step (None: default)
     """
 
@@ -294,10 +295,10 @@ def train(config: TrainConfig, data, preprocess: PreprocessConfig | None = None,
                                       time.perf_counter() - t0, val_loss, ema_acc))
             if on_epoch is not None:
                 on_epoch(history[-1])
-            fitted = _fit_budget(config, started, history, epochs)
-            if fitted < epochs:
-                # Re-plan so the schedule ends at the new last epoch (the rate drops a
-                # little at once; harmless).
+            fitted = _fit_budget(config, started, history)
+            if fitted != epochs:
+                # Re-plan so the schedule ends at the new last epoch (the rate moves a
+                # little at once; harmless). It can grow back if the machine speeds up.
                 epochs, schedule = fitted, _plan(config, steps_per_epoch, fitted)
     run.model.load_params(selector.params)
     return _finish(run.model, X_val, y_val, history, selector.info, started, len(tr_labels),
@@ -370,16 +371,17 @@ class _Run:
         return val_acc, val_loss, ema_acc
 
 
-def _fit_budget(config: TrainConfig, started: float, history: list[EpochStats], epochs: int) -> int:
-    """Number of epochs that still fit in ``config.time_budget_s`` (never fewer than done)."""
+def _fit_budget(config: TrainConfig, started: float, history: list[EpochStats]) -> int:
+    """Epochs to run in all: what fits in ``config.time_budget_s``, at most ``config.epochs``,
+    never fewer than already done. Judged from the slowest of the last three epochs."""
     if config.time_budget_s is None:
-        return epochs
+        return config.epochs
     elapsed = time.perf_counter() - started
     per_epoch = max(s.seconds for s in history[-3:])
     # Keep ~8% of the budget for calibration and the final test evaluation.
     remaining = config.time_budget_s * 0.92 - elapsed
     fit = len(history) + max(0, int(remaining // per_epoch))
-    return min(epochs, fit)
+    return min(config.epochs, fit)
 
 
 def _finish(model: MLP, X_val: np.ndarray, y_val: np.ndarray, history: list[EpochStats],

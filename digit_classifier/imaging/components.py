@@ -58,7 +58,7 @@ def _run_edges(row, start, stop, w: int) -> tuple[np.ndarray, np.ndarray]:
 def _merge(m: int, u: np.ndarray, v: np.ndarray) -> np.ndarray:
     """Root (smallest member) of every node 0..m-1 given undirected edges (u, v)."""
     parent = np.arange(m)
-    while u.size:
+    while u.size:  # usually 2-3 rounds; none when no two runs touch
         pu, pv = parent[u], parent[v]
         differ = pu != pv
         if not differ.any():
@@ -213,4 +213,9 @@ def digit_runs(mask: np.ndarray, weight: np.ndarray) -> tuple[Runs, np.ndarray]:
     runs = find_runs(mask)
     if runs.n == 0:
         return runs, np.zeros(0, bool)
+    if runs.n == 1:
+        # One blob (the usual clean upload): ``choose`` keeps it whenever it has two
+        # pixels, ruled-line shape or not (its fallback), so its statistics are not needed.
+        keep = int((runs.stop - runs.start).sum()) >= 2
+        return runs, np.full(runs.row.size, keep)
     return runs, choose(run_stats(runs, weight), mask.shape)[runs.label]

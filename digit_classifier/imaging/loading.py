@@ -93,7 +93,7 @@ def load_image(source: ImageSource, *, max_pixels: int = MAX_PIXELS,
         img.draft(img.mode, (max(1, int(width * scale)), max(1, int(height * scale))))
     try:
         img.load()
-        img = ImageOps.exif_transpose(img)
+        ImageOps.exif_transpose(img, in_place=True)  # no copy when there is nothing to turn
     except Image.DecompressionBombError as exc:
         raise ImageError("too_large", f"the image decodes to too many pixels: {exc}") from exc
     except (OSError, SyntaxError, ValueError, EOFError) as exc:

@@ -291,6 +291,33 @@ class MLP:
             return logits
         return softmax(logits, temperature)
 
+    def predict_proba_one(self, x, temperature: float = 1.0) -> np.ndarray:
+        """Class probabilities (n_classes,) for one input row ``x`` (input_dim,).
+
+        The serving path (one image per request): matrix-vector products and a
+        1-D softmax, without the batch bookkeeping of ``predict_proba``, whose
+        row it equals to float rounding. Thread-safe (fresh arrays only).
+        """
+        a = np.asarray(x)
+        if a.shape != (self.layer_sizes[0],) or not np.issubdtype(a.dtype, np.floating):
+            raise ValueError(f"x must be a float array of shape ({self.layer_sizes[0]},); "
+                             f"got {a.dtype} {a.shape}")
+        if not temperature > 0 or not np.isfinite(temperature):
+            raise ValueError(f"temperature must be a positive finite number; got {temperature!r}")
+        a = a.astype(self.dtype, copy=False)
+        for i in range(len(self.layer_sizes) - 2):
+            z = a @ self.params[2 * i]
+            z += self.params[2 * i + 1]
+            a = self.activation.forward(z)
+        z = a @ self.params[-2]
+        z += self.params[-1]
+        if temperature != 1.0:
+            z /= self.dtype.type(temperature)
+        z -= z.max()
+        np.exp(z, out=z)
+        z /= z.sum()
+        return z
+
     def predict(self, X, batch_size: int = 4096) -> np.ndarray:
         """Most probable class (n,) int64 for each row of X (n, input_dim)."""
         return self.predict_logits(X, batch_size).argmax(axis=1)

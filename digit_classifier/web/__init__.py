@@ -5,7 +5,7 @@ from typing import Any, Mapping
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
-from digit_classifier.web import api, errors, model_state, security, settings, uploads, views
+from digit_classifier.web import api, errors, model_state, security, sessions, settings, uploads, views
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -19,6 +19,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     settings.init_logging(app)
     uploads.init_app(app)
     security.init_app(app)
+    sessions.init_app(app)
     csrf = CSRFProtect(app)
     model_state.init_app(app)
     app.register_blueprint(views.bp)

@@ -8,6 +8,7 @@ from flask import Flask, Response, current_app, jsonify, render_template, reques
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from digit_classifier.web.sessions import is_json_path
 from digit_classifier.web.views import render_upload_page
 
 #: HTTP status -> machine-readable code used when no more specific code applies.
@@ -45,7 +46,7 @@ def json_error(status: int, code: str, message: str) -> Response:
 
 def wants_json() -> bool:
     """True when the current request belongs to the JSON side of the app."""
-    return request.path.startswith("/api/") or request.path == "/healthz"
+    return is_json_path(request.path)
 
 
 def _http_error(exc: HTTPException):

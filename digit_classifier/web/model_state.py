@@ -5,6 +5,7 @@ reason, ``/healthz`` answers 503 and prediction routes answer 503.
 """
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from flask import Flask, current_app
 
@@ -25,9 +26,14 @@ class ModelState:
     predictor: Predictor | None
     error: str | None = None
 
-    @property
+    @cached_property
     def summary(self) -> dict | None:
-        """``{"name", "version"}`` of the loaded model, or None."""
+        """``{"name", "version"}`` of the loaded model, or None.
+
+        Computed once: every prediction answer carries it, and ``Predictor.info``
+        walks the whole metadata (confusion matrix included) to make it JSON-safe.
+        Callers must not mutate the returned dict.
+        """
         if self.predictor is None:
             return None
         info = self.predictor.info

@@ -133,3 +133,24 @@ def test_serve_runs_the_development_server_on_loopback(quick_model_path, digit_f
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_evaluate_realistic_set_and_report(quick_model_path, mnist_dir, tmp_path, capsys):
+    """evaluate --realistic reads a set made by bench/realistic_set.py; --report writes the plots."""
+    realistic = tmp_path / "realistic"
+    bench = Path(__file__).resolve().parents[2] / "bench" / "realistic_set.py"
+    done = subprocess.run([sys.executable, str(bench), "--n", "60", "--out", str(realistic),
+                           "--data-dir", str(mnist_dir)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    report = tmp_path / "report"
+    status = main(["evaluate", "--model", str(quick_model_path), "--data-dir", str(mnist_dir),
+                   "--realistic", str(realistic), "--report", str(report), "--json"])
+    assert status == 0
+    results = json.loads(capsys.readouterr().out)
+    assert results["realistic_count"] == 60
+    assert results["realistic_accuracy"] >= 0.85
+    assert (report / "report.md").is_file()
+    pngs = sorted(p.name for p in report.glob("*.png"))
+    assert len(pngs) >= 4
+    for name in pngs:
+        assert name in (report / "report.md").read_text()

@@ -155,3 +155,21 @@ def test_quick_profile_reaches_97_percent_on_real_mnist(quick_model_dict, mnist_
                  data.test_labels, quick_model_dict["temperature"])
     assert m["accuracy"] == pytest.approx(metrics["test_accuracy"])
     assert m["accuracy"] >= 0.97
+
+
+def test_budget_refit_follows_epoch_speed_both_ways():
+    import time
+
+    from digit_classifier.training import _fit_budget
+
+    config = dataclasses.replace(TINY, epochs=50, time_budget_s=100.0)
+    now = time.perf_counter()
+
+    def stats(seconds):
+        return [EpochStats(1, 1.0, 0.5, 0.5, 0.1, seconds)]
+
+    slow, fast = _fit_budget(config, now, stats(10.0)), _fit_budget(config, now, stats(2.0))
+    assert 5 <= slow <= 10 and 30 <= fast <= 47
+    assert _fit_budget(config, now, stats(0.01)) == 50          # never more than config.epochs
+    assert _fit_budget(config, now - 1000, stats(10.0)) == 1    # never fewer than done
+    assert _fit_budget(TINY, now - 1000, stats(10.0)) == TINY.epochs  # no budget: no change

@@ -1,0 +1,32 @@
+"""Cookie sessions for the HTML pages only: the JSON side (/api/, /healthz) never opens one.
+
+The pages need the signed session for Flask-WTF's CSRF token; the API is
+CSRF-exempt and stateless, so building the signing serializer and parsing the
+cookie on every API call would be pure cost on the hottest route.
+"""
+
+from flask import Flask, Request
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
+
+
+def is_json_path(path: str) -> bool:
+    """True for the paths of the JSON API and the health probe."""
+    return path.startswith("/api/") or path == "/healthz"
+
+
+class PageSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, except a null session on JSON paths.
+
+    A null session reads as empty, refuses writes, and is never saved, so an
+    API response never carries a Set-Cookie header.
+    """
+
+    def open_session(self, app: Flask, request: Request) -> SessionMixin | None:
+        if is_json_path(request.path):
+            return self.make_null_session(app)
+        return super().open_session(app, request)
+
+
+def init_app(app: Flask) -> None:
+    """Install PageSessionInterface on ``app``."""
+    app.session_interface = PageSessionInterface()
