@@ -18,8 +18,9 @@ class ByteProgress:
         if label != self._label:
             self._close_bar()
             self._label = label
+            # disable=None: no bar when stderr is not a terminal (logs, CI), only the summaries.
             self._bar = tqdm(total=total, desc=label, unit="B", unit_scale=True,
-                             unit_divisor=1024, file=sys.stderr, leave=True)
+                             unit_divisor=1024, file=sys.stderr, leave=True, disable=None)
         if total is not None and self._bar.total != total:
             self._bar.total = total
         self._bar.update(done - self._bar.n)
@@ -50,7 +51,7 @@ class EpochPrinter:
             return
         if self._bar is None:
             self._bar = tqdm(total=total, unit="batch", leave=False, file=sys.stderr,
-                             dynamic_ncols=True)
+                             dynamic_ncols=True, disable=None)
         self._bar.update(done - self._bar.n)
 
     def on_epoch(self, stats) -> None:

@@ -1,4 +1,4 @@
-"""Training: TrainConfig, the named PROFILES, the mini-batch loop (with callbacks) and evaluation.
+"""Training: the mini-batch loop (with callbacks), validation-based selection and calibration.
 
 The validation split is carved out of the 60000 MNIST *training* images; it chooses
 the final weights and fits the softmax temperature. The test set is never touched
@@ -10,135 +10,29 @@ chunk ahead of the matrix products (NumPy releases the GIL in both).
 from __future__ import annotations
 
 import dataclasses
-import platform
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from dataclasses import dataclass
 from typing import Callable, Iterator
 
 import numpy as np
 
-from digit_classifier import __version__
-from digit_classifier.augment import AugmentConfig, augment_batch
+from digit_classifier.augment import augment_batch
 from digit_classifier.calibration import expected_calibration_error, fit_temperature, nll, softmax
 from digit_classifier.nn import MLP, ExponentialMovingAverage, make_optimizer, make_schedule, softmax_cross_entropy
 from digit_classifier.preprocessing import PreprocessConfig, prepare_mnist
+from digit_classifier.train_config import TrainConfig
+
+# Re-exported so the whole training API is one import away (``digit_classifier.training``).
+from digit_classifier.evaluation import build_model_dict, evaluate, library_versions
+from digit_classifier.train_config import PROFILES, profile_name
+
+__all__ = ["PROFILES", "EpochStats", "TrainConfig", "TrainResult", "build_model_dict", "evaluate",
+           "library_versions", "profile_name", "split_train_val", "train"]
 
 INPUT_DIM = 28 * 28
 N_CLASSES = 10
 CHUNK_IMAGES = 8192          # images augmented per background job (rounded to whole batches)
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """Every hyper-parameter of a training run (saved in the model file via to_dict).
-
-    hidden           -- hidden layer widths, e.g. (1024, 1024)
-    optimizer        -- "sgd" (momentum; Nesterov if ``nesterov``), "adam" or "adamw"
-    lr               -- peak learning rate; ``schedule`` "cosine" | "step" | "constant",
-                        after ``warmup_epochs`` of linear warm-up
-    dropout          -- hidden-layer drop rate; ``input_dropout`` for the 784 inputs
-    augment          -- AugmentConfig (None or all-zero: no augmentation)
-    val_size         -- images held out of the 60000 training images for validation
-    ema_decay        -- per-step decay of an exponential moving average of the weights (0: off)
-    select_best      -- keep the epoch (raw or EMA weights) with the best validation accuracy;
-                        otherwise the last epoch's EMA (if on) or raw weights
-    time_budget_s    -- wall-clock cap: after each epoch the number of epochs is re-fitted to
-                        the budget (at most ``epochs``) and the schedule re-planned (runs
-                        are then machine-dependent)
-    preprocess       -- PreprocessConfig.to_dict() for the shared final step (None: default)
-    """
-
-    hidden: tuple[int, ...] = (256,)
-    activation: str = "relu"
-    epochs: int = 4
-    batch_size: int = 128
-    optimizer: str = "adam"
-    lr: float = 1e-3
-    momentum: float = 0.9
-    nesterov: bool = True
-    weight_decay: float = 0.0
-    dropout: float = 0.0
-    input_dropout: float = 0.0
-    label_smoothing: float = 0.0
-    schedule: str = "cosine"
-    warmup_epochs: float = 0.0
-    final_lr_fraction: float = 0.0
-    augment: AugmentConfig | None = field(default_factory=AugmentConfig)
-    val_size: int = 5000
-    seed: int = 0
-    ema_decay: float = 0.0
-    select_best: bool = False
-    time_budget_s: float | None = None
-    preprocess: dict | None = None
-
-    def __post_init__(self) -> None:
-        if isinstance(self.augment, dict):
-            object.__setattr__(self, "augment", AugmentConfig.from_dict(self.augment))
-        object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
-        checks = [("epochs", self.epochs >= 1), ("batch_size", self.batch_size >= 1),
-                  ("lr", self.lr > 0), ("val_size", 0 < self.val_size < 60000),
-                  ("optimizer", self.optimizer in ("sgd", "adam", "adamw")),
-                  ("schedule", self.schedule in ("cosine", "step", "constant")),
-                  ("ema_decay", 0 <= self.ema_decay < 1), ("warmup_epochs", self.warmup_epochs >= 0),
-                  ("hidden", all(h >= 1 for h in self.hidden)),
-                  ("time_budget_s", self.time_budget_s is None or self.time_budget_s > 0)]
-        for name, ok in checks:
-            if not ok:
-                raise ValueError(f"TrainConfig.{name} is invalid: {getattr(self, name)!r}")
-
-    def preprocess_config(self) -> PreprocessConfig:
-        """The PreprocessConfig this run asks for."""
-        return PreprocessConfig.from_dict(self.preprocess) if self.preprocess else PreprocessConfig()
-
-    def to_dict(self) -> dict:
-        """JSON-safe dict (augment as a dict, hidden as a list)."""
-        d = dataclasses.asdict(self)
-        d["hidden"] = list(self.hidden)
-        d["augment"] = self.augment.to_dict() if self.augment is not None else None
-        return d
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "TrainConfig":
-        """Inverse of to_dict; unknown keys raise ValueError naming them."""
-        unknown = set(d) - {f.name for f in dataclasses.fields(cls)}
-        if unknown:
-            raise ValueError(f"unknown TrainConfig keys: {sorted(unknown)}")
-        return cls(**d)
-
-
-_DESKEW = {"deskew": True}
-# Mild distortions: with a 5-minute budget (~24 epochs) stronger ones under-fit.
-_MILD = AugmentConfig(max_shift=1.5, max_rotation=8.0, max_scale=0.08, max_shear=0.1,
-                      elastic_alpha=20.0, elastic_sigma=5.0, thickness_prob=0.1)
-# Simard-strength distortions for the long run.
-_STRONG = AugmentConfig(max_shift=2.0, max_rotation=12.0, max_scale=0.12, max_shear=0.2,
-                        elastic_alpha=30.0, elastic_sigma=5.0, thickness_prob=0.1)
-
-#: Named configurations; the time targets assume this project's 2-core machine, idle.
-PROFILES: dict[str, TrainConfig] = {
-    # < 1 minute, >= 97%: one hidden layer, Adam, no augmentation, deskewed inputs.
-    "quick": TrainConfig(hidden=(256,), epochs=4, batch_size=128, optimizer="adam", lr=2e-3,
-                         schedule="cosine", augment=None, preprocess=_DESKEW),
-    # <= 5 minutes: elastic + affine distortions, Nesterov SGD, cosine, EMA, deskew.
-    "default": TrainConfig(hidden=(1024, 1024), epochs=24, batch_size=256, optimizer="sgd",
-                           lr=0.05, momentum=0.9, nesterov=True, weight_decay=5e-5, dropout=0.1,
-                           label_smoothing=0.05, schedule="cosine", warmup_epochs=1,
-                           augment=_MILD, ema_decay=0.998, select_best=True,
-                           time_budget_s=280.0, preprocess=_DESKEW),
-    # <= 30 minutes: wider, longer, stronger distortions.
-    "best": TrainConfig(hidden=(2048, 2048), epochs=60, batch_size=256, optimizer="sgd",
-                        lr=0.05, momentum=0.9, nesterov=True, weight_decay=5e-5, dropout=0.2,
-                        label_smoothing=0.05, schedule="cosine", warmup_epochs=2,
-                        augment=_STRONG, ema_decay=0.999, select_best=True,
-                        time_budget_s=1700.0, preprocess=_DESKEW),
-}
-
-
-def profile_name(config: TrainConfig) -> str:
-    """The PROFILES key whose config equals ``config``, else "custom"."""
-    return next((name for name, c in PROFILES.items() if c == config), "custom")
 
 
 @dataclass
@@ -398,81 +292,3 @@ def _finish(model: MLP, X_val: np.ndarray, y_val: np.ndarray, history: list[Epoc
     }
     return TrainResult(model, temperature, history, val, time.perf_counter() - started,
                        n_train, len(y_val))
-
-
-def evaluate(model: MLP, X: np.ndarray, y: np.ndarray, temperature: float = 1.0) -> dict:
-    """Metrics of ``model`` on prepared inputs X (n, 784) float32 and labels y (n,) int.
-
-    Returns accuracy (float), per_class_accuracy (10 floats: recall of each true digit),
-    confusion_matrix (10x10 ints, rows = true digit, columns = predicted), ece and nll at
-    ``temperature``, and ece_uncalibrated and nll_uncalibrated at T = 1.
-    """
-    y = np.asarray(y).astype(np.int64)
-    if temperature <= 0:
-        raise ValueError(f"temperature must be > 0, got {temperature}")
-    logits = model.predict_logits(X).astype(np.float64)
-    if logits.shape[0] != y.shape[0]:
-        raise ValueError(f"{logits.shape[0]} inputs but {y.shape[0]} labels")
-    pred = logits.argmax(1)
-    confusion = np.zeros((N_CLASSES, N_CLASSES), dtype=np.int64)
-    np.add.at(confusion, (y, pred), 1)
-    support = confusion.sum(1)
-    per_class = np.divide(np.diag(confusion), support, out=np.zeros(N_CLASSES), where=support > 0)
-    return {
-        "accuracy": float((pred == y).mean()),
-        "per_class_accuracy": [float(a) for a in per_class],
-        "confusion_matrix": confusion.tolist(),
-        "ece": expected_calibration_error(softmax(logits, temperature), y),
-        "nll": nll(logits, y, temperature),
-        "ece_uncalibrated": expected_calibration_error(softmax(logits), y),
-        "nll_uncalibrated": nll(logits, y),
-    }
-
-
-def library_versions() -> dict:
-    """Versions of the libraries a model file was made with."""
-    import PIL
-
-    return {"numpy": np.__version__, "python": platform.python_version(),
-            "pillow": PIL.__version__, "digit_classifier": __version__}
-
-
-def build_model_dict(result: TrainResult, config: TrainConfig, preprocess: PreprocessConfig,
-                     data, test_metrics: dict, *, profile: str | None = None) -> dict:
-    """The model dict of the model-file contract, ready for ``model_io.save_model``.
-
-    test_metrics -- ``evaluate`` on the test set with ``result.temperature`` (done once).
-    """
-    from digit_classifier.model_io import FORMAT_VERSION
-
-    created = datetime.now(timezone.utc).replace(microsecond=0)
-    profile = profile or profile_name(config)
-    net = result.model.to_dict()
-    val = result.val_metrics
-    metrics = {
-        "test_accuracy": test_metrics["accuracy"],
-        "val_accuracy": val["accuracy"],
-        "per_class_accuracy": list(test_metrics["per_class_accuracy"]),
-        "confusion_matrix": [list(r) for r in test_metrics["confusion_matrix"]],
-        "ece_before": test_metrics.get("ece_uncalibrated"),
-        "ece_after": test_metrics["ece"],
-        "test_nll": test_metrics["nll"],
-        "val_ece_before": val["ece_before"], "val_ece_after": val["ece_after"],
-        "train_seconds": result.seconds,
-        "selected_epoch": val.get("selected_epoch"), "selected_weights": val.get("selected_weights"),
-        "history": [s.to_dict() for s in result.history],
-    }
-    return {
-        "format_version": FORMAT_VERSION,
-        "name": "digit-classifier-mlp",
-        "version": f"{__version__}+{profile}.{created:%Y%m%dT%H%M%SZ}",
-        "layer_sizes": net["layer_sizes"], "activation": net["activation"],
-        "weights": net["weights"], "biases": net["biases"],
-        "temperature": float(result.temperature),
-        "preprocessing": preprocess.to_dict(),
-        "train_config": config.to_dict(),
-        "metrics": metrics,
-        "data_checksums": dict(getattr(data, "checksums", {}) or {}),
-        "created_at": created.isoformat().replace("+00:00", "Z"),
-        "library_versions": library_versions(),
-    }

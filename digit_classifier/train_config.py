@@ -1,0 +1,120 @@
+"""Training configuration: the TrainConfig dataclass and the named PROFILES (quick, default, best)."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+from digit_classifier.augment import AugmentConfig
+from digit_classifier.preprocessing import PreprocessConfig
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Every hyper-parameter of a training run (saved in the model file via to_dict).
+
+    hidden           -- hidden layer widths, e.g. (1024, 1024)
+    optimizer        -- "sgd" (momentum; Nesterov if ``nesterov``), "adam" or "adamw"
+    lr               -- peak learning rate; ``schedule`` "cosine" | "step" | "constant",
+                        after ``warmup_epochs`` of linear warm-up
+    dropout          -- hidden-layer drop rate; ``input_dropout`` for the 784 inputs
+    augment          -- AugmentConfig (None or all-zero: no augmentation)
+    val_size         -- images held out of the 60000 training images for validation
+    ema_decay        -- per-step decay of an exponential moving average of the weights (0: off)
+    select_best      -- keep the epoch (raw or EMA weights) with the best validation accuracy;
+                        otherwise the last epoch's EMA (if on) or raw weights
+    time_budget_s    -- wall-clock cap: after each epoch the number of epochs is re-fitted to
+                        the budget (at most ``epochs``) and the schedule re-planned (runs
+                        are then machine-dependent)
+    preprocess       -- PreprocessConfig.to_dict() for the shared final step (None: default)
+    """
+
+    hidden: tuple[int, ...] = (256,)
+    activation: str = "relu"
+    epochs: int = 4
+    batch_size: int = 128
+    optimizer: str = "adam"
+    lr: float = 1e-3
+    momentum: float = 0.9
+    nesterov: bool = True
+    weight_decay: float = 0.0
+    dropout: float = 0.0
+    input_dropout: float = 0.0
+    label_smoothing: float = 0.0
+    schedule: str = "cosine"
+    warmup_epochs: float = 0.0
+    final_lr_fraction: float = 0.0
+    augment: AugmentConfig | None = field(default_factory=AugmentConfig)
+    val_size: int = 5000
+    seed: int = 0
+    ema_decay: float = 0.0
+    select_best: bool = False
+    time_budget_s: float | None = None
+    preprocess: dict | None = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.augment, dict):
+            object.__setattr__(self, "augment", AugmentConfig.from_dict(self.augment))
+        object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
+        checks = [("epochs", self.epochs >= 1), ("batch_size", self.batch_size >= 1),
+                  ("lr", self.lr > 0), ("val_size", 0 < self.val_size < 60000),
+                  ("optimizer", self.optimizer in ("sgd", "adam", "adamw")),
+                  ("schedule", self.schedule in ("cosine", "step", "constant")),
+                  ("ema_decay", 0 <= self.ema_decay < 1), ("warmup_epochs", self.warmup_epochs >= 0),
+                  ("hidden", all(h >= 1 for h in self.hidden)),
+                  ("time_budget_s", self.time_budget_s is None or self.time_budget_s > 0)]
+        for name, ok in checks:
+            if not ok:
+                raise ValueError(f"TrainConfig.{name} is invalid: {getattr(self, name)!r}")
+
+    def preprocess_config(self) -> PreprocessConfig:
+        """The PreprocessConfig this run asks for."""
+        return PreprocessConfig.from_dict(self.preprocess) if self.preprocess else PreprocessConfig()
+
+    def to_dict(self) -> dict:
+        """JSON-safe dict (augment as a dict, hidden as a list)."""
+        d = dataclasses.asdict(self)
+        d["hidden"] = list(self.hidden)
+        d["augment"] = self.augment.to_dict() if self.augment is not None else None
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "TrainConfig":
+        """Inverse of to_dict; unknown keys raise ValueError naming them."""
+        unknown = set(d) - {f.name for f in dataclasses.fields(cls)}
+        if unknown:
+            raise ValueError(f"unknown TrainConfig keys: {sorted(unknown)}")
+        return cls(**d)
+
+
+_DESKEW = {"deskew": True}
+# Mild distortions: with a 5-minute budget (~24 epochs) stronger ones under-fit.
+_MILD = AugmentConfig(max_shift=1.5, max_rotation=8.0, max_scale=0.08, max_shear=0.1,
+                      elastic_alpha=20.0, elastic_sigma=5.0, thickness_prob=0.1)
+# Simard-strength distortions for the long run.
+_STRONG = AugmentConfig(max_shift=2.0, max_rotation=12.0, max_scale=0.12, max_shear=0.2,
+                        elastic_alpha=30.0, elastic_sigma=5.0, thickness_prob=0.1)
+
+#: Named configurations; the time targets assume this project's 2-core machine, idle.
+PROFILES: dict[str, TrainConfig] = {
+    # < 1 minute, >= 97%: one hidden layer, Adam, no augmentation, deskewed inputs.
+    "quick": TrainConfig(hidden=(256,), epochs=4, batch_size=128, optimizer="adam", lr=2e-3,
+                         schedule="cosine", augment=None, preprocess=_DESKEW),
+    # <= 5 minutes: elastic + affine distortions, Nesterov SGD, cosine, EMA, deskew.
+    "default": TrainConfig(hidden=(1024, 1024), epochs=26, batch_size=256, optimizer="sgd",
+                           lr=0.05, momentum=0.9, nesterov=True, weight_decay=5e-5, dropout=0.1,
+                           label_smoothing=0.05, schedule="cosine", warmup_epochs=1,
+                           augment=_MILD, ema_decay=0.998, select_best=True,
+                           time_budget_s=295.0, preprocess=_DESKEW),
+    # <= 30 minutes: wider, longer, stronger distortions.
+    "best": TrainConfig(hidden=(2048, 2048), epochs=60, batch_size=256, optimizer="sgd",
+                        lr=0.05, momentum=0.9, nesterov=True, weight_decay=5e-5, dropout=0.2,
+                        label_smoothing=0.05, schedule="cosine", warmup_epochs=2,
+                        augment=_STRONG, ema_decay=0.999, select_best=True,
+                        time_budget_s=1700.0, preprocess=_DESKEW),
+}
+
+
+def profile_name(config: TrainConfig) -> str:
+    """The PROFILES key whose config equals ``config``, else "custom"."""
+    return next((name for name, c in PROFILES.items() if c == config), "custom")
