@@ -67,3 +67,14 @@ def test_info_is_json_and_describes_the_model(predictor, quick_model_path):
     assert info["metrics"]["test_accuracy"] >= 0.97
     assert len(info["checksum"]) == 64
     assert info["name"] and info["version"]
+
+
+def test_inverted_digits_are_recognised_without_polarity_detection(quick_model_dict, mnist_test_set):
+    """Training inverts a few digits, so the network itself copes with either polarity."""
+    from digit_classifier.preprocessing import prepare_mnist
+
+    predictor = Predictor(quick_model_dict)
+    images, labels = mnist_test_set.test_images[:1000], mnist_test_set.test_labels[:1000]
+    inverted = prepare_mnist(255 - images, predictor.preprocess_config)  # dark ink on white
+    accuracy = float((predictor.predict_arrays(inverted).argmax(1) == labels).mean())
+    assert accuracy >= 0.85, f"inverted digits: {accuracy:.1%}"
