@@ -42,7 +42,22 @@ build_venv() {
     "$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-deps -e "$ROOT"
 }
 
+# The Apache tests run mod_wsgi daemons as www-data, which must reach the checkout and .venv:
+# grant traversal (o+x, not read) on any parent directory that lacks it, e.g. a 0700 temp dir.
+let_apache_user_reach_checkout() {
+    [ "$(id -u)" -eq 0 ] || return 0
+    local dir="$ROOT"
+    while [ "$dir" != "/" ]; do
+        if [ -z "$(find "$dir" -maxdepth 0 -perm -o+x)" ]; then
+            echo "== chmod o+x $dir (so www-data can reach the checkout)"
+            chmod o+x "$dir"
+        fi
+        dir="$(dirname "$dir")"
+    done
+}
+
 install_debian_packages
+let_apache_user_reach_checkout
 build_venv
 echo "== fetching MNIST into $ROOT/data"
 "$VENV/bin/digit-classifier" fetch-data --data-dir "$ROOT/data"
