@@ -27,6 +27,10 @@ class TrainConfig:
                         the budget (at most ``epochs``) and the schedule re-planned (runs
                         are then machine-dependent)
     preprocess       -- PreprocessConfig.to_dict() for the shared final step (None: default)
+    blas_threads     -- OpenBLAS threads while training (None: leave as is). 1 by default: the
+                        augmentation thread already uses the second core, and a single-threaded
+                        BLAS sums in the same order however the two threads interleave, so the
+                        same seed gives the same weights from one process to the next
     """
 
     hidden: tuple[int, ...] = (256,)
@@ -51,6 +55,7 @@ class TrainConfig:
     select_best: bool = False
     time_budget_s: float | None = None
     preprocess: dict | None = None
+    blas_threads: int | None = 1
 
     def __post_init__(self) -> None:
         if isinstance(self.augment, dict):
@@ -62,7 +67,8 @@ class TrainConfig:
                   ("schedule", self.schedule in ("cosine", "step", "constant")),
                   ("ema_decay", 0 <= self.ema_decay < 1), ("warmup_epochs", self.warmup_epochs >= 0),
                   ("hidden", all(h >= 1 for h in self.hidden)),
-                  ("time_budget_s", self.time_budget_s is None or self.time_budget_s > 0)]
+                  ("time_budget_s", self.time_budget_s is None or self.time_budget_s > 0),
+                  ("blas_threads", self.blas_threads is None or self.blas_threads >= 1)]
         for name, ok in checks:
             if not ok:
                 raise ValueError(f"TrainConfig.{name} is invalid: {getattr(self, name)!r}")

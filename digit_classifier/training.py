@@ -19,7 +19,8 @@ import numpy as np
 
 from digit_classifier.augment import augment_batch
 from digit_classifier.calibration import expected_calibration_error, fit_temperature, nll, softmax
-from digit_classifier.nn import MLP, ExponentialMovingAverage, make_optimizer, make_schedule, softmax_cross_entropy
+from digit_classifier.nn import (MLP, ExponentialMovingAverage, make_optimizer, make_schedule,
+                                 set_blas_threads, softmax_cross_entropy)
 from digit_classifier.preprocessing import PreprocessConfig, prepare_mnist
 from digit_classifier.train_config import TrainConfig
 
@@ -165,7 +166,19 @@ def train(config: TrainConfig, data, preprocess: PreprocessConfig | None = None,
                   the same seed and config give bit-identical weights (without a binding
                   ``time_budget_s``)
     on_epoch(EpochStats) after every epoch; on_batch(done, total) after every step.
+    OpenBLAS uses ``config.blas_threads`` threads meanwhile; the previous count is restored.
     """
+    previous = set_blas_threads(config.blas_threads) if config.blas_threads else None
+    try:
+        return _train(config, data, preprocess, rng=rng, on_epoch=on_epoch, on_batch=on_batch)
+    finally:
+        if previous is not None:
+            set_blas_threads(previous)
+
+
+def _train(config: TrainConfig, data, preprocess: PreprocessConfig | None, *,
+           rng: np.random.Generator | None, on_epoch, on_batch) -> TrainResult:
+    """``train`` without the BLAS thread setting."""
     started = time.perf_counter()
     preprocess = preprocess or config.preprocess_config()
     rng = rng if rng is not None else np.random.default_rng(config.seed)

@@ -173,3 +173,34 @@ def test_budget_refit_follows_epoch_speed_both_ways():
     assert _fit_budget(config, now, stats(0.01)) == 50          # never more than config.epochs
     assert _fit_budget(config, now - 1000, stats(10.0)) == 1    # never fewer than done
     assert _fit_budget(TINY, now - 1000, stats(10.0)) == TINY.epochs  # no budget: no change
+
+
+def test_same_seed_same_weights_across_processes(mnist_dir, tmp_path):
+    """Two separate processes (background augmentation thread included) give bit-identical weights."""
+    import subprocess
+    import sys
+
+    script = f"""
+import dataclasses, sys
+import numpy as np
+from digit_classifier.augment import AugmentConfig
+from digit_classifier.mnist import load_mnist
+from digit_classifier.training import TrainConfig, train
+data = load_mnist({str(mnist_dir)!r})
+data = dataclasses.replace(data, train_images=data.train_images[:8000], train_labels=data.train_labels[:8000])
+config = TrainConfig(hidden=(1024, 1024), epochs=2, batch_size=256, optimizer="sgd", lr=0.05, val_size=1000,
+                     augment=AugmentConfig(max_rotation=10.0, elastic_alpha=20.0, elastic_sigma=5.0),
+                     seed=7)
+model = train(config, data).model
+np.savez(sys.argv[1], *model.params)
+"""
+    outputs = []
+    for i in range(2):
+        out = tmp_path / f"run{i}.npz"
+        done = subprocess.run([sys.executable, "-c", script, str(out)], capture_output=True,
+                              text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        outputs.append(np.load(out))
+    first, second = outputs
+    assert first.files == second.files
+    assert all(np.array_equal(first[k], second[k]) for k in first.files)
