@@ -261,7 +261,8 @@ class MLP:
 
     # -- prediction -------------------------------------------------------------------------
     def _logits_no_cache(self, X: np.ndarray) -> np.ndarray:
-        """Logits for a checked batch without touching the training buffers (thread-safe)."""
+        """Logits for a checked batch (n, d), or one row (d,), without touching the training
+        buffers (thread-safe)."""
         A = X
         for i in range(len(self.layer_sizes) - 2):
             Z = A @ self.params[2 * i]
@@ -304,13 +305,7 @@ class MLP:
                              f"got {a.dtype} {a.shape}")
         if not temperature > 0 or not np.isfinite(temperature):
             raise ValueError(f"temperature must be a positive finite number; got {temperature!r}")
-        a = a.astype(self.dtype, copy=False)
-        for i in range(len(self.layer_sizes) - 2):
-            z = a @ self.params[2 * i]
-            z += self.params[2 * i + 1]
-            a = self.activation.forward(z)
-        z = a @ self.params[-2]
-        z += self.params[-1]
+        z = self._logits_no_cache(a.astype(self.dtype, copy=False))  # 1-D in, 1-D out
         if temperature != 1.0:
             z /= self.dtype.type(temperature)
         z -= z.max()
