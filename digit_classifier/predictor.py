@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -100,9 +101,12 @@ class Predictor:
     def _predictions(self, X: np.ndarray) -> list[Prediction]:
         return [self._prediction(x, p) for x, p in zip(X, self.predict_arrays(X))]
 
-    @property
+    @cached_property
     def info(self) -> dict[str, Any]:
-        """JSON-safe metadata: name, version, architecture, training config, metrics, checksum."""
+        """JSON-safe metadata: name, version, architecture, training config, metrics, checksum.
+
+        Computed once (the model never changes after loading); callers must not mutate it.
+        """
         m = self.model
         metrics = {k: v for k, v in (m.get("metrics") or {}).items() if k != "history"}
         return json_safe({

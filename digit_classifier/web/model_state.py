@@ -30,9 +30,7 @@ class ModelState:
     def summary(self) -> dict | None:
         """``{"name", "version"}`` of the loaded model, or None.
 
-        Computed once: every prediction answer carries it, and ``Predictor.info``
-        walks the whole metadata (confusion matrix included) to make it JSON-safe.
-        Callers must not mutate the returned dict.
+        Computed once: every prediction answer carries it. Callers must not mutate it.
         """
         if self.predictor is None:
             return None
