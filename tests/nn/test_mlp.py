@@ -117,3 +117,17 @@ def test_loaded_model_without_rng_cannot_drop_out(toy_data):
     model.forward(X)                                 # inference needs no rng
     with pytest.raises(ValueError, match="rng"):
         model.forward(X, training=True)
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+@pytest.mark.parametrize("density", [0.0, 0.05, 0.3, 0.74, 0.76, 1.0])
+def test_one_row_path_skipping_zero_inputs_equals_batch_path(activation, density):
+    """``predict_proba_one`` gathers the weight rows of non-zero inputs only; whatever the
+    input's density (the dense fallback starts at 75%), it must give the batch answer."""
+    rng = np.random.default_rng(7)
+    model = MLP([64, 48, 32, 10], activation=activation, rng=rng)
+    x = rng.random(64, dtype=np.float32) * (rng.random(64) < density)
+    one = model.predict_proba_one(x, 1.7)
+    batch = model.predict_proba(x[None], 1.7)[0]
+    np.testing.assert_allclose(one, batch, rtol=1e-5, atol=1e-7)
+    assert one.dtype == np.float32 and one.shape == (10,)
