@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Deploy digit_classifier on this machine: Apache + mod_wsgi (daemon mode), a
-# trained model, a secret key, then a health check and a real prediction.
+# trained model and its evaluation report, a secret key, then a health check and
+# a real prediction.
 #
 # Usage: sudo deployment_scripts/build_all_local.sh [--model FILE | --skip-train | --retrain]
 #                                                   [--profile quick|default|best]
@@ -53,6 +54,7 @@ for required in wsgi.py setup.py requirements.txt digit_classifier; do
 done
 
 STARTED=$(date +%s)
+STEPS=8
 VENV_PY="${DC_VENV_DIR}/bin/python"
 CLI="${DC_VENV_DIR}/bin/digit-classifier"
 
@@ -121,9 +123,15 @@ else
     # Non-editable: the venv holds its own copy of the code, the app dir is only
     # the source of it, of wsgi.py and of the static files Apache serves.
     "${pip[@]}" install --no-deps --force-reinstall --use-pep517 "${DC_APP_DIR}"
+    # The `report` extra (matplotlib) only draws the evaluation report, which the site
+    # can do without: a failure here is a warning, and the next run tries again.
+    if "${pip[@]}" install --use-pep517 "${DC_APP_DIR}[report]"; then
+        echo "${stamp}" > "${DC_VENV_DIR}/.dc-install-stamp"
+        echo "requirements and digit_classifier[report] installed into ${DC_VENV_DIR}"
+    else
+        warn "could not install the 'report' extra (matplotlib): the model report will be skipped"
+    fi
     rm -rf "${DC_APP_DIR}/build" "${DC_APP_DIR}"/*.egg-info
-    echo "${stamp}" > "${DC_VENV_DIR}/.dc-install-stamp"
-    echo "requirements and digit_classifier installed into ${DC_VENV_DIR}"
 fi
 chmod -R go+rX "${DC_VENV_DIR}"
 
@@ -173,7 +181,46 @@ if [[ -n "${new_model}" ]]; then
 fi
 
 # ---------------------------------------------------------------------------
-step 4 "Secret key ${DC_SECRET_KEY_FILE}"
+step 4 "Model report ${DC_REPORT_DIR}"
+# Written once per model (the model's SHA-256 is kept beside the report); a failure
+# only costs the report: the model card then has no link to it.
+install -d -m 0755 -o root -g root "${DC_REPORT_DIR}"
+REPORT_STAMP="${DC_REPORT_DIR}/.model-sha256"
+model_sum=$(sha256sum "${DC_MODEL_PATH}" | cut -d' ' -f1)
+write_report() {  # evaluate the model into a new folder, then swap it in for the old report
+    local new_dir mpl_dir log status=0
+    new_dir=$(mktemp -d "${DC_REPORT_DIR}.new.XXXXXX")
+    mpl_dir=$(mktemp -d)   # matplotlib's font cache: not left in root's home
+    log="${new_dir}.log"
+    MPLCONFIGDIR="${mpl_dir}" "${CLI}" evaluate --model "${DC_MODEL_PATH}" --data-dir "${DC_DATA_DIR}" \
+        --report "${new_dir}" --json > "${log}" 2>&1 || status=$?
+    rm -rf "${mpl_dir}"
+    if [[ ${status} -ne 0 || ! -s "${new_dir}/report.html" ]]; then
+        tail -n 5 "${log}" >&2
+        rm -rf "${new_dir}" "${log}"
+        return 1
+    fi
+    rm -f "${log}"
+    echo "${model_sum}" > "${new_dir}/.model-sha256"
+    chmod 0755 "${new_dir}"
+    chmod -R go+rX "${new_dir}"
+    rm -rf "${DC_REPORT_DIR}"
+    mv "${new_dir}" "${DC_REPORT_DIR}"
+}
+if [[ -s "${DC_REPORT_DIR}/report.html" && "$(cat "${REPORT_STAMP}" 2>/dev/null)" == "${model_sum}" ]]; then
+    echo "the report of the installed model is already there"
+elif report_started=$(date +%s) && fetch_data >/dev/null 2>&1 && write_report; then
+    echo "report written to ${DC_REPORT_DIR}/report.html in $(( $(date +%s) - report_started )) s"
+else
+    # Never leave the report of another model behind.
+    find "${DC_REPORT_DIR}" -mindepth 1 -delete
+    warn "could not write the model report (the site works without it; the model card shows no link)"
+fi
+DC_REPORT_URL=""
+if [[ -s "${DC_REPORT_DIR}/report.html" ]]; then DC_REPORT_URL="${DC_REPORT_PAGE}"; fi
+
+# ---------------------------------------------------------------------------
+step 5 "Secret key ${DC_SECRET_KEY_FILE}"
 install -d -m 0755 -o root -g root "${DC_CONF_DIR}"
 if [[ -s "${DC_SECRET_KEY_FILE}" ]]; then
     echo "keeping the existing secret key (sessions and CSRF tokens stay valid)"
@@ -185,7 +232,7 @@ chown "root:${DC_APACHE_GROUP}" "${DC_SECRET_KEY_FILE}"
 chmod 0640 "${DC_SECRET_KEY_FILE}"
 
 # ---------------------------------------------------------------------------
-step 5 "Apache site ${DC_SITE_FILE}"
+step 6 "Apache site ${DC_SITE_FILE}"
 # Listen only when nothing else (ports.conf, other sites) already listens on the port.
 other_listen=$(grep -rlsE "^[[:space:]]*Listen[[:space:]]+([^[:space:]]*:)?${DC_PORT}([[:space:]]|$)" \
                "${DC_APACHE_CONF_DIR}/ports.conf" "${DC_APACHE_CONF_DIR}/conf-enabled" \
@@ -200,12 +247,12 @@ DC_WSGI_SCRIPT_NAME=$(basename "${DC_WSGI_SCRIPT}")
 export DC_APP_NAME DC_INSTALL_DIR DC_APP_DIR DC_VENV_DIR DC_DATA_DIR DC_MODEL_PATH DC_WSGI_SCRIPT \
        DC_WSGI_SCRIPT_NAME DC_SECRET_KEY_FILE DC_CONF_DIR DC_PORT DC_SERVER_NAME DC_PROCESSES DC_THREADS \
        DC_APACHE_USER DC_APACHE_GROUP DC_APACHE_LOG_DIR DC_ERROR_LOG DC_ACCESS_LOG \
-       DC_MAX_UPLOAD_BYTES DC_APACHE_BODY_LIMIT DC_LISTEN_LINE DC_STATIC_DIR
+       DC_MAX_UPLOAD_BYTES DC_APACHE_BODY_LIMIT DC_LISTEN_LINE DC_STATIC_DIR DC_REPORT_DIR DC_REPORT_URL
 render "${SCRIPT_DIR}/site.wsgi.template" "${DC_WSGI_SCRIPT}" 0644
 render "${SCRIPT_DIR}/apache-site.conf.template" "${DC_SITE_FILE}" 0644
 
 # ---------------------------------------------------------------------------
-step 6 "Enable and (re)start Apache"
+step 7 "Enable and (re)start Apache"
 if [[ ! -e "${DC_APACHE_CONF_DIR}/mods-enabled/wsgi.load" ]]; then
     a2enmod -q wsgi
     [[ -e "${DC_STATE_DIR}/wsgi-module-enabled" ]] || touch "${DC_STATE_DIR}/wsgi-module-enabled"
@@ -221,7 +268,7 @@ else
 fi
 
 # ---------------------------------------------------------------------------
-step 7 "Health check and a real prediction"
+step 8 "Health check and a real prediction"
 ERROR_LOG="${DC_APACHE_LOG_DIR}/${DC_ERROR_LOG}"
 show_log_and_die() {
     echo "---- last lines of ${ERROR_LOG} ----" >&2
@@ -245,6 +292,8 @@ body=${answer%$'\n'*}
 digit=$("${VENV_PY}" -c 'import json, sys; print(json.loads(sys.argv[1])["digit"])' "${body}") \
     || show_log_and_die "prediction answer is not the expected JSON: ${body}"
 echo "sample image (a handwritten 7 from the MNIST test set) predicted as: ${digit}"
+REPORT_LINE="(none: see the warning above)"
+if [[ -n "${DC_REPORT_URL}" ]]; then REPORT_LINE="${DC_URL}${DC_REPORT_URL}"; fi
 
 cat <<EOF
 
@@ -252,6 +301,7 @@ digit_classifier is served at ${DC_URL}/  ($(( $(date +%s) - STARTED )) s)
   upload page:  ${DC_URL}/
   API example:  curl -F image=@digit.png ${DC_URL}/api/v1/predict
   model info:   curl ${DC_URL}/api/v1/model
+  model report: ${REPORT_LINE}
   logs:         ${ERROR_LOG}, ${DC_APACHE_LOG_DIR}/${DC_ACCESS_LOG}
   new model:    sudo $0 --model FILE   (or copy it to ${DC_MODEL_PATH} and touch ${DC_WSGI_SCRIPT})
   tear down:    sudo ${SCRIPT_DIR}/cleanup.sh [--purge]

@@ -57,7 +57,11 @@ fi
 step 2 "Remove files"
 if [[ -e "${DC_SITE_FILE}" ]]; then rm -f "${DC_SITE_FILE}"; echo "removed ${DC_SITE_FILE}"; fi
 rm -f "${DC_SITE_FILE}".??????   # a render interrupted half-way
-remove_tree "${DC_INSTALL_DIR}"   # app, venv, data, model, wsgi entry point
+remove_tree "${DC_INSTALL_DIR}"   # app, venv, data, model, report, wsgi entry point
+remove_tree "${DC_REPORT_DIR}"    # only does something when DC_REPORT_DIR is outside the install dir
+for partial in "${DC_REPORT_DIR}".new.*; do   # a report a failed build left half-written
+    if [[ -e "${partial}" ]]; then remove_tree "${partial}"; fi
+done
 if [[ -e "${DC_SECRET_KEY_FILE}" ]]; then rm -f "${DC_SECRET_KEY_FILE}"; echo "removed ${DC_SECRET_KEY_FILE}"; fi
 if [[ -d "${DC_CONF_DIR}" ]]; then
     if rmdir "${DC_CONF_DIR}" 2>/dev/null; then echo "removed ${DC_CONF_DIR}"

@@ -14,6 +14,7 @@
 : "${DC_VENV_DIR:=${DC_INSTALL_DIR}/venv}"        # virtualenv of DC_PYTHON (mod_wsgi embeds that Python)
 : "${DC_DATA_DIR:=${DC_INSTALL_DIR}/data}"        # MNIST .gz files
 : "${DC_MODEL_PATH:=${DC_INSTALL_DIR}/model/model.pkl}"  # the model the site serves
+: "${DC_REPORT_DIR:=${DC_INSTALL_DIR}/report}"     # evaluation report of that model, served by Apache at /report/
 : "${DC_WSGI_SCRIPT:=${DC_INSTALL_DIR}/${DC_APP_NAME}.wsgi}"  # generated entry point; touch it to reload
 : "${DC_CONF_DIR:=/etc/${DC_APP_NAME}}"           # secret key (and nothing else secret)
 : "${DC_SECRET_KEY_FILE:=${DC_CONF_DIR}/secret_key}"  # 0640 root:DC_APACHE_GROUP, kept across re-runs
@@ -51,4 +52,5 @@ if [[ "${DC_APACHE_BODY_LIMIT}" == 0 ]]; then
 fi
 
 DC_SITE_FILE="${DC_APACHE_CONF_DIR}/sites-available/${DC_APP_NAME}.conf"
+DC_REPORT_PAGE="/report/report.html"              # URL path of the report (Alias /report/ in the site)
 DC_URL="http://${DC_LISTEN_ADDRESS:-127.0.0.1}:${DC_PORT}"

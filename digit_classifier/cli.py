@@ -26,8 +26,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    except (ValueError, RuntimeError, OSError) as error:
-        # Library errors carry a message naming the bad value; show it, not a traceback.
+    except (ValueError, RuntimeError, OSError, ImportError) as error:
+        # Library errors carry a message naming the bad value (ImportError: an optional extra
+        # such as matplotlib for --report is missing, and says how to install it); show it.
         print(f"digit-classifier {args.command}: error: {error}", file=sys.stderr)
         return 1
 
@@ -95,10 +96,11 @@ def _add_evaluate(sub) -> None:
     _data_dir_arg(p)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--report", type=Path, metavar="DIR",
-                   help="also write PNG plots and report.md into DIR (needs matplotlib)")
-    p.add_argument("--realistic", type=Path, metavar="DIR",
+                   help="also write PNG plots, report.md and report.html into DIR (needs matplotlib)")
+    p.add_argument("--realistic", type=Path, metavar="DIR", action="append",
                    help="also measure accuracy on a realistic image set (images + labels.csv, "
-                        "made by bench/realistic_set.py)")
+                        "made by bench/realistic_set.py); repeat for several sets, each "
+                        "reported under its folder's name")
     p.set_defaults(handler=cmd_evaluate)
 
 
@@ -202,7 +204,7 @@ def cmd_evaluate(args) -> int:
     else:
         _print_metrics(results)
         if args.report:
-            print(f"report written to {args.report / 'report.md'}")
+            print(f"report written to {args.report / 'report.md'} and {args.report / 'report.html'}")
     return 0
 
 
@@ -214,8 +216,8 @@ def _print_metrics(metrics: dict) -> None:
     print("      " + " ".join(f"{d:5d}" for d in range(10)))
     for digit, row in enumerate(metrics["confusion_matrix"]):
         print(f"{digit:5d} " + " ".join(f"{int(v):5d}" for v in row))
-    if "realistic_accuracy" in metrics:
-        print(f"realistic-set accuracy: {100 * metrics['realistic_accuracy']:.2f}%")
+    for name, accuracy in metrics.get("realistic_sets", {}).items():
+        print(f"realistic set {name}: {100 * accuracy:.2f}%")
 
 
 def cmd_predict(args) -> int:

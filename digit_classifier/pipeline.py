@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -36,12 +36,15 @@ def train_and_package(config: TrainConfig, data: MnistData, *, profile: str = "c
 
 
 def evaluate_model_file(model_path: Path, data_dir: Path, *, report_dir: Path | None = None,
-                        realistic_dir: Path | None = None) -> dict:
-    """Measure a saved model on the MNIST test set (and optionally a realistic image set).
+                        realistic_dir: Path | Sequence[Path] | None = None) -> dict:
+    """Measure a saved model on the MNIST test set (and optionally realistic image sets).
 
+    ``realistic_dir`` is one folder or a sequence of folders (see :func:`realistic_accuracy`).
     Returns a JSON-safe dict with ``test_accuracy``, ``per_class_accuracy`` (10 floats),
     ``confusion_matrix`` (10x10 ints, rows = true digit), ``ece``, ``nll`` and, with
-    ``realistic_dir``, ``realistic_accuracy`` and ``realistic_count``.
+    realistic sets, ``realistic_sets`` ({set name: accuracy}, names from the folder names)
+    plus ``realistic_accuracy``, ``realistic_count``, ``realistic_rejected`` of the first set.
+    With ``report_dir``, also writes the report there and adds ``report`` (path of report.md).
     """
     predictor = Predictor.from_file(model_path)
     data = load_mnist(data_dir)
@@ -49,16 +52,34 @@ def evaluate_model_file(model_path: Path, data_dir: Path, *, report_dir: Path | 
     metrics = evaluate(predictor.network, X_test, data.test_labels, predictor.temperature)
     results = {"model": str(model_path), **json_safe(metrics)}
     results["test_accuracy"] = results.pop("accuracy", results.get("test_accuracy"))
-    realistic = None
-    if realistic_dir is not None:
-        realistic = realistic_accuracy(predictor, realistic_dir)
-        results.update(realistic)
+    sets = {name: realistic_accuracy(predictor, folder)
+            for name, folder in realistic_set_names(realistic_dir).items()}
+    if sets:
+        results.update(next(iter(sets.values())))
+        results["realistic_sets"] = {name: values["realistic_accuracy"] for name, values in sets.items()}
     if report_dir is not None:
         from digit_classifier.report import write_report
 
-        write_report(predictor.model, X_test, data.test_labels, report_dir, realistic=realistic)
+        write_report(predictor.model, X_test, data.test_labels, report_dir, realistic_sets=sets)
         results["report"] = str(Path(report_dir) / "report.md")
     return results
+
+
+def realistic_set_names(folders: Path | Sequence[Path] | None) -> dict[str, Path]:
+    """{display name: folder} in the given order; the name is the folder's own name, or the
+    whole path as given when two folders share a name. Raises ValueError on a repeated folder."""
+    if folders is None:
+        return {}
+    folders = [Path(folders)] if isinstance(folders, (str, Path)) else [Path(f) for f in folders]
+    names: dict[str, Path] = {}
+    for folder in folders:
+        name = folder.resolve().name or str(folder)
+        if name in names:
+            if names[name].resolve() == folder.resolve():
+                raise ValueError(f"realistic set {str(folder)!r} is given twice")
+            name = str(folder)
+        names[name] = folder
+    return names
 
 
 def realistic_accuracy(predictor: Predictor, folder: Path) -> dict:

@@ -1,21 +1,37 @@
-"""Evaluation report: PNG plots (curves, confusion matrix, mistakes, reliability) and report.md.
+"""Evaluation report: PNG plots (curves, confusion matrix, mistakes, reliability), report.md and report.html.
 
 matplotlib is an optional extra (``pip install 'digit-classifier[report]'``); it is imported
 inside :func:`write_report` and used through ``matplotlib.figure.Figure`` with the Agg
-canvas, never through pyplot, so no global backend state is touched.
+canvas, never through pyplot, so no global backend state is touched. report.html is
+self-contained (inline CSS, no script, figures by relative path) so that a static web
+server can serve the folder as it is.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Mapping, NamedTuple
 
+import jinja2
 import numpy as np
+from markupsafe import Markup
 
 from digit_classifier.calibration import reliability_bins, softmax
 from digit_classifier.nn import MLP
 from digit_classifier.training import evaluate
 
 MAX_MISTAKES_SHOWN = 48
+CAPTIONS = {"curves.png": "Training and validation curves", "confusion.png": "Confusion matrix",
+            "mistakes.png": "Misclassified test digits", "reliability.png": "Reliability diagram"}
+
+
+class Fact(NamedTuple):
+    """One line of the summary list: ``label: value note`` (value in bold when ``strong``)."""
+
+    label: str
+    value: str
+    note: str = ""
+    strong: bool = False
 
 
 def _figure_class():
@@ -29,13 +45,15 @@ def _figure_class():
 
 
 def write_report(model_dict: dict, X_test: np.ndarray, y_test: np.ndarray, out_dir,
-                 realistic: dict | None = None) -> Path:
-    """Write plots and ``report.md`` for a model into ``out_dir`` (created if needed).
+                 realistic: dict | None = None,
+                 realistic_sets: Mapping[str, dict] | None = None) -> Path:
+    """Write plots, ``report.md`` and ``report.html`` for a model into ``out_dir`` (created if needed).
 
     model_dict -- a model-file dict (see model_io); X_test (n, 784) float32 prepared with
     the model's preprocessing; y_test (n,) int; realistic -- optional dict with
-    ``realistic_accuracy``, ``realistic_count``, ``realistic_rejected``.
-    Returns the path of report.md.
+    ``realistic_accuracy``, ``realistic_count``, ``realistic_rejected`` of one unnamed set;
+    realistic_sets -- optional {set name: such a dict}, each reported on its own line.
+    Returns the path of report.md (report.html is beside it).
     """
     Figure = _figure_class()
     out = Path(out_dir)
@@ -55,9 +73,12 @@ def write_report(model_dict: dict, X_test: np.ndarray, y_test: np.ndarray, out_d
     for name, fig in plots.items():
         if fig is not None:
             fig.savefig(out / name, dpi=110, bbox_inches="tight")
+    sets = {"realistic photo set": realistic} if realistic else {}
+    sets.update({f"realistic set {name}": values for name, values in (realistic_sets or {}).items()})
+    summary = _summary(model_dict, metrics, sets, [n for n, f in plots.items() if f is not None])
+    (out / "report.html").write_text(_html(summary), encoding="utf-8")
     path = out / "report.md"
-    path.write_text(_markdown(model_dict, metrics, realistic,
-                              [n for n, f in plots.items() if f is not None]), encoding="utf-8")
+    path.write_text(_markdown(summary), encoding="utf-8")
     return path
 
 
@@ -139,41 +160,120 @@ def _plot_reliability(Figure, logits: np.ndarray, y: np.ndarray, temperature: fl
     return fig
 
 
-def _markdown(model: dict, metrics: dict, realistic: dict | None, images: list[str]) -> str:
-    """The Markdown summary embedding the plots."""
+def _summary(model: dict, metrics: dict, realistic_sets: Mapping[str, dict], images: list[str]) -> dict:
+    """Everything both report formats show, as plain text and numbers (not yet escaped)."""
     stored = model.get("metrics") or {}
-    lines = [f"# Evaluation report: {model.get('name', 'model')} {model.get('version', '')}", "",
-             f"- created: {model.get('created_at', '?')}",
-             f"- layers: {model.get('layer_sizes')} ({model.get('activation')})",
-             f"- temperature: {float(model.get('temperature', 1.0)):.4f}",
-             f"- test accuracy: **{100 * metrics['accuracy']:.2f}%** "
-             f"({round((1 - metrics['accuracy']) * sum(map(sum, metrics['confusion_matrix'])))} errors)",
-             f"- validation accuracy (at training): {_pct(stored.get('val_accuracy'))}",
-             f"- test ECE: {100 * metrics['ece_uncalibrated']:.2f}% before, "
-             f"{100 * metrics['ece']:.2f}% after temperature scaling; "
-             f"NLL {metrics['nll_uncalibrated']:.4f} → {metrics['nll']:.4f}"]
+    errors = round((1 - metrics["accuracy"]) * sum(map(sum, metrics["confusion_matrix"])))
+    facts = [Fact("created", str(model.get("created_at", "?"))),
+             Fact("layers", f"{model.get('layer_sizes')} ({model.get('activation')})"),
+             Fact("temperature", f"{float(model.get('temperature', 1.0)):.4f}"),
+             Fact("test accuracy", f"{100 * metrics['accuracy']:.2f}%", f"({errors} errors)", strong=True),
+             Fact("validation accuracy (at training)", _pct(stored.get("val_accuracy"))),
+             Fact("test ECE", f"{100 * metrics['ece_uncalibrated']:.2f}% before, "
+                              f"{100 * metrics['ece']:.2f}% after temperature scaling; "
+                              f"NLL {metrics['nll_uncalibrated']:.4f} → {metrics['nll']:.4f}")]
     if stored.get("train_seconds") is not None:
-        lines.append(f"- training time: {stored['train_seconds']:.0f} s")
-    if realistic:
-        lines.append(f"- realistic photo set: {_pct(realistic.get('realistic_accuracy'))} of "
-                     f"{realistic.get('realistic_count')} images "
-                     f"({realistic.get('realistic_rejected', 0)} rejected by preprocessing)")
-    lines += ["", "## Per-class accuracy (test set)", "",
-              "| digit | " + " | ".join(str(d) for d in range(10)) + " |",
-              "|---" * 11 + "|",
-              "| accuracy | " + " | ".join(f"{100 * a:.1f}" for a in metrics["per_class_accuracy"]) + " |",
-              "", "## Confusion matrix (rows = true digit, columns = predicted)", "",
-              "| | " + " | ".join(str(d) for d in range(10)) + " |", "|---" * 11 + "|"]
+        facts.append(Fact("training time", f"{stored['train_seconds']:.0f} s"))
+    for label, values in realistic_sets.items():
+        facts.append(Fact(label, _pct(values.get("realistic_accuracy")),
+                          f"of {values.get('realistic_count')} images "
+                          f"({values.get('realistic_rejected', 0)} rejected by preprocessing)"))
+    return {
+        "title": f"Evaluation report: {model.get('name', 'model')} {model.get('version', '')}".strip(),
+        "facts": facts,
+        "per_class": [f"{100 * a:.1f}" for a in metrics["per_class_accuracy"]],
+        "confusion": [[int(v) for v in row] for row in metrics["confusion_matrix"]],
+        "figures": [(name, CAPTIONS[name]) for name in images],
+        "config": [(str(k), str(v)) for k, v in (model.get("train_config") or {}).items()],
+    }
+
+
+def _markdown(summary: dict) -> str:
+    """The Markdown report embedding the plots."""
+    esc = _md_escape
+    lines = [f"# {esc(summary['title'])}", ""]
+    for fact in summary["facts"]:
+        value = f"**{esc(fact.value)}**" if fact.strong else esc(fact.value)
+        lines.append(f"- {esc(fact.label)}: {value}" + (f" {esc(fact.note)}" if fact.note else ""))
+    header = ["| | " + " | ".join(str(d) for d in range(10)) + " |", "|---" * 11 + "|"]
+    lines += ["", "## Per-class accuracy (test set)", "", header[0].replace("| |", "| digit |"), header[1],
+              "| accuracy | " + " | ".join(summary["per_class"]) + " |",
+              "", "## Confusion matrix (rows = true digit, columns = predicted)", "", *header]
     lines += [f"| **{d}** | " + " | ".join(str(v) for v in row) + " |"
-              for d, row in enumerate(metrics["confusion_matrix"])]
-    captions = {"curves.png": "Training and validation curves", "confusion.png": "Confusion matrix",
-                "mistakes.png": "Misclassified test digits", "reliability.png": "Reliability diagram"}
-    for name in images:
-        lines += ["", f"## {captions[name]}", "", f"![{captions[name]}]({name})"]
-    config = model.get("train_config")
-    if config:
-        lines += ["", "## Training configuration", "", "```", *(f"{k}: {v}" for k, v in config.items()), "```"]
+              for d, row in enumerate(summary["confusion"])]
+    for name, caption in summary["figures"]:
+        lines += ["", f"## {caption}", "", f"![{caption}]({name})"]
+    if summary["config"]:
+        lines += ["", "## Training configuration", "", "```",
+                  *(f"{k}: {v}" for k, v in summary["config"]), "```"]
     return "\n".join(lines) + "\n"
+
+
+def _md_escape(text: str) -> str:
+    """Backslash-escape the characters Markdown would read as markup (names come from files)."""
+    return "".join("\\" + c if c in "\\`*_<>|" else c for c in text)
+
+
+#: Inline so report.html stays one self-contained file (no CDN, no external CSS).
+REPORT_CSS = """
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0;
+       color: #212529; background: #fff; line-height: 1.45; }
+main { max-width: 72rem; margin: 0 auto; padding: 1.5rem; }
+h1 { font-size: 1.6rem; } h2 { font-size: 1.2rem; margin-top: 2rem; }
+table { border-collapse: collapse; margin: 0.5rem 0; font-variant-numeric: tabular-nums; }
+th, td { border: 1px solid #dee2e6; padding: 0.2rem 0.5rem; text-align: right; }
+thead th, tbody th { background: #f8f9fa; }
+td.diag { background: #e7f1ff; font-weight: 600; }
+table.config th, table.config td { text-align: left; }
+figure { margin: 0; } img { max-width: 100%; height: auto; }
+.scroll { overflow-x: auto; }
+"""
+
+HTML_TEMPLATE = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{ title }}</title>
+<style>{{ css }}</style>
+</head>
+<body>
+<main>
+<h1>{{ title }}</h1>
+<ul id="facts">
+{% for fact in facts %}  <li>{{ fact.label }}: {% if fact.strong %}<strong>{{ fact.value }}</strong>{% else %}{{ fact.value }}{% endif %}{% if fact.note %} {{ fact.note }}{% endif %}</li>
+{% endfor %}</ul>
+<h2>Per-class accuracy (test set)</h2>
+<div class="scroll"><table id="per-class">
+<thead><tr><th>digit</th>{% for d in range(10) %}<th>{{ d }}</th>{% endfor %}</tr></thead>
+<tbody><tr><th>accuracy (%)</th>{% for a in per_class %}<td>{{ a }}</td>{% endfor %}</tr></tbody>
+</table></div>
+<h2>Confusion matrix (rows = true digit, columns = predicted)</h2>
+<div class="scroll"><table id="confusion">
+<thead><tr><th></th>{% for d in range(10) %}<th>{{ d }}</th>{% endfor %}</tr></thead>
+<tbody>
+{% for row in confusion %}{% set digit = loop.index0 %}<tr><th>{{ digit }}</th>{% for v in row %}<td{% if loop.index0 == digit %} class="diag"{% endif %}>{{ v }}</td>{% endfor %}</tr>
+{% endfor %}</tbody>
+</table></div>
+{% for name, caption in figures %}<figure>
+<h2>{{ caption }}</h2>
+<img src="{{ name }}" alt="{{ caption }}">
+</figure>
+{% endfor %}{% if config %}<h2>Training configuration</h2>
+<table class="config" id="config">
+{% for key, value in config %}<tr><th>{{ key }}</th><td><code>{{ value }}</code></td></tr>
+{% endfor %}</table>
+{% endif %}</main>
+</body>
+</html>
+"""
+
+
+def _html(summary: dict) -> str:
+    """The self-contained HTML report; every text from the model file is HTML-escaped."""
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    # The stylesheet is our own constant, not data: mark it safe so it is not escaped.
+    return env.from_string(HTML_TEMPLATE).render(css=Markup(REPORT_CSS), **summary)
 
 
 def _pct(value) -> str:

@@ -32,6 +32,7 @@ DEFAULTS: dict[str, Any] = {
     "DEV_MODE": False,                  # allows a random per-process secret key (single-process dev server)
     "LOG_LEVEL": "INFO",
     "REPORT_URL": None,                 # optional link to the model report shown on the model card
+    "REPORT_DIR": None,                 # optional absolute folder holding report.html: served at /report/
     "WTF_CSRF_ENABLED": True,
 }
 
@@ -56,6 +57,7 @@ ENV_VARS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "DEV_MODE": ("DEV", _to_bool),
     "LOG_LEVEL": ("LOG_LEVEL", str),
     "REPORT_URL": ("REPORT_URL", str),
+    "REPORT_DIR": ("REPORT_DIR", str),
 }
 
 
@@ -101,6 +103,8 @@ def _complete(app: Flask) -> None:
         raise ValueError(f"CONFIDENCE_THRESHOLD={cfg['CONFIDENCE_THRESHOLD']!r}: must be in [0, 1]")
     if int(cfg["BATCH_MAX_IMAGES"]) < 1:
         raise ValueError(f"BATCH_MAX_IMAGES={cfg['BATCH_MAX_IMAGES']!r}: must be >= 1")
+    if cfg.get("REPORT_DIR") and not Path(cfg["REPORT_DIR"]).is_absolute():
+        raise ValueError(f"REPORT_DIR={cfg['REPORT_DIR']!r}: must be an absolute path")
     cfg["SECRET_KEY"] = _secret_key(app)
 
 

@@ -1,6 +1,9 @@
-"""The HTML pages: upload form + drawing pad (``/``) and the result page (``POST /predict``)."""
+"""The HTML pages: upload form + drawing pad (``/``), the result page (``POST /predict``) and
+the model report (``/report/``, the static files of ``REPORT_DIR`` when it is set)."""
 
-from flask import Blueprint, current_app, redirect, render_template, url_for
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, redirect, render_template, send_from_directory, url_for
 
 from digit_classifier.preprocessing import ImageError
 from digit_classifier.web import imaging
@@ -10,6 +13,11 @@ from digit_classifier.web.model_state import get_state
 
 bp = Blueprint("pages", __name__)
 
+REPORT_FILE = "report.html"
+#: The report is static and script-free; its single inline <style> is all it needs.
+REPORT_CSP = ("default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; "
+              "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+
 
 @bp.app_context_processor
 def page_context() -> dict:
@@ -17,9 +25,20 @@ def page_context() -> dict:
     state = get_state()
     return {
         "model_info": state.predictor.info if state.predictor is not None else None,
-        "report_url": current_app.config.get("REPORT_URL"),
+        "report_url": report_url(),
         "upload_limit": human_bytes(int(current_app.config["MAX_CONTENT_LENGTH"])),
     }
+
+
+def report_dir() -> str | None:
+    """``REPORT_DIR`` when it is set and holds report.html (checked now: a report may appear later)."""
+    folder = current_app.config.get("REPORT_DIR")
+    return folder if folder and (Path(folder) / REPORT_FILE).is_file() else None
+
+
+def report_url() -> str | None:
+    """The model card's report link: ``REPORT_URL`` if set, else ``/report/`` when the app serves one."""
+    return current_app.config.get("REPORT_URL") or (url_for("pages.report") if report_dir() else None)
 
 
 @bp.app_template_filter("percent")
@@ -78,3 +97,20 @@ def predict():
         input28_url=imaging.data_url(imaging.image28_png(prediction.image28)),
         threshold=float(current_app.config["CONFIDENCE_THRESHOLD"]),
     )
+
+
+@bp.get("/report/")
+def report():
+    """The model report page (report.html of REPORT_DIR)."""
+    return report_file(REPORT_FILE)
+
+
+@bp.get("/report/<path:filename>")
+def report_file(filename: str):
+    """A file of the model report; send_from_directory answers 404 for anything outside REPORT_DIR."""
+    folder = report_dir()
+    if folder is None:
+        abort(404)
+    response = send_from_directory(folder, filename)
+    response.headers["Content-Security-Policy"] = REPORT_CSP
+    return response

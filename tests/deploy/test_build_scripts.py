@@ -1,4 +1,5 @@
-"""The real deployment: build_all_local.sh serves predictions from the system Apache; cleanup.sh removes it all.
+"""The real deployment: build_all_local.sh serves predictions and the model report from the system
+Apache; cleanup.sh removes it all.
 
 Needs root (apt, /etc/apache2, /opt); CI runs as root. Uses its own app name,
 port and install dir so that it never touches a real deployment.
@@ -7,7 +8,9 @@ port and install dir so that it never touches a real deployment.
 from __future__ import annotations
 
 import os
+import re
 import secrets
+import shutil
 import stat
 import subprocess
 import time
@@ -41,6 +44,32 @@ def run(script: str, *args: str, env: dict, timeout: float) -> subprocess.Comple
                           capture_output=True, text=True, timeout=timeout)
 
 
+def model_card_link(page: str) -> str | None:
+    """The href of the model card's "Model report" link in an HTML page, or None."""
+    found = re.search(r'<a href="([^"]+)">Model report</a>', page[page.index('id="model-card"'):])
+    return found.group(1) if found else None
+
+
+def check_report_served_by_apache(url: str, test_accuracy: float) -> None:
+    """The report page, its figures and the link to it, as the deployed site serves them."""
+    page = requests.get(url + "/", timeout=10).text
+    card_accuracy = re.search(r'data-field="test_accuracy">([^<]+)<', page).group(1)
+    assert card_accuracy == f"{100 * test_accuracy:.2f} %"
+    assert model_card_link(page) == "/report/report.html"
+    report = requests.get(url + "/report/report.html", timeout=10)
+    assert report.status_code == 200 and report.headers["Content-Type"].startswith("text/html")
+    # Apache's static files carry none of the app's headers: the app did not serve this.
+    assert "Content-Security-Policy" not in report.headers
+    assert f"test accuracy: <strong>{100 * test_accuracy:.2f}%</strong>" in report.text
+    figures = re.findall(r'<img src="([^"]+)"', report.text)
+    assert len(figures) == 4
+    for name in figures:
+        image = requests.get(f"{url}/report/{name}", timeout=10)
+        assert image.status_code == 200 and image.content[:8] == b"\x89PNG\r\n\x1a\n", name
+    assert requests.get(url + "/report/", timeout=10).text == report.text   # DirectoryIndex
+    assert requests.get(url + "/report/.model-sha256", timeout=10).status_code == 403
+
+
 def daemon_processes(group: str) -> list[tuple[str, str]]:
     """(user, title) of the mod_wsgi daemon processes named ``(wsgi:<group>)``.
 
@@ -72,14 +101,18 @@ def deployment():
 
 
 def test_build_serves_then_cleanup_removes_everything(deployment, quick_model_path):
+    from digit_classifier.model_io import load_model
+
     env, url, name = deployment["env"], deployment["url"], deployment["name"]
     was_running = apache_running()
 
     build = run("build_all_local.sh", "--model", str(quick_model_path), env=env, timeout=1500)
     assert build.returncode == 0, build.stdout[-3000:] + build.stderr[-3000:]
-    for n in range(1, 8):
-        assert f"==> [{n}/7]" in build.stdout
+    for n in range(1, 9):
+        assert f"==> [{n}/8]" in build.stdout
     assert f"{url}/" in build.stdout
+    assert f"model report: {url}/report/report.html\n" in build.stdout
+    check_report_served_by_apache(url, load_model(quick_model_path)["metrics"]["test_accuracy"])
 
     # The site answers through the system Apache, in 2 daemon processes run as www-data.
     assert requests.get(url + "/healthz", timeout=10).json()["status"] == "ok"
@@ -106,11 +139,26 @@ def test_build_serves_then_cleanup_removes_everything(deployment, quick_model_pa
     assert "keeping the existing secret key" in again.stdout
     assert key_file.read_text() == key
     assert requests.get(url + "/healthz", timeout=10).status_code == 200
+    assert "the report of the installed model is already there" in again.stdout
+    assert model_card_link(requests.get(url + "/", timeout=10).text) == "/report/report.html"
+
+    # Without matplotlib the report cannot be written: a warning, a working site, no link.
+    shutil.rmtree(next(Path(f"/opt/{name}/venv/lib").glob("python3*/site-packages/matplotlib")))
+    Path(f"/opt/{name}/report/.model-sha256").write_text("another model\n")
+    broken = run("build_all_local.sh", "--skip-train", env=env, timeout=600)
+    assert broken.returncode == 0, broken.stdout[-3000:] + broken.stderr[-3000:]
+    assert "could not write the model report" in broken.stderr
+    assert "matplotlib" in broken.stderr
+    assert requests.get(url + "/healthz", timeout=10).status_code == 200
+    assert model_card_link(requests.get(url + "/", timeout=10).text) is None
+    assert requests.get(url + "/report/report.html", timeout=10).status_code == 404
 
     cleanup = run("cleanup.sh", env=env, timeout=300)
     assert cleanup.returncode == 0, cleanup.stdout + cleanup.stderr
     left = [str(p) for p in deployment["leftovers"] if p.exists() or p.is_symlink()]
     assert left == []
+    with pytest.raises(requests.ConnectionError):
+        requests.get(url + "/report/report.html", timeout=5)
     state_dir = Path(f"/var/lib/{name}")
     recorded = (state_dir / "installed-packages").read_text().split() if state_dir.exists() else []
     assert not state_dir.exists() or [p.name for p in state_dir.iterdir()] == ["installed-packages"]
