@@ -127,7 +127,8 @@ def _soft(flat: np.ndarray, thresholds: tuple[float, float] | None = None
     1 at the ink level). ``thresholds``: ``ink.ink_threshold(flat)`` if already known."""
     t, level = thresholds or ink.ink_threshold(flat)
     mask = flat > t
-    soft = (flat - np.float32(0.5 * t)) * np.float32(1.0 / (level - 0.5 * t))
+    soft = flat - np.float32(0.5 * t)
+    soft *= np.float32(1.0 / (level - 0.5 * t))  # in place: one image-sized temporary
     np.maximum(soft, 0.0, out=soft)
     return mask, np.minimum(soft, 1.0, out=soft)
 
@@ -146,11 +147,13 @@ def _mnist_crop(flat: np.ndarray, config: PreprocessConfig) -> tuple[np.ndarray,
     if found is None:
         raise ImageError("no_ink", "no digit-like ink was found (only specks or lines)")
     soft, mask, runs, in_digit = found
-    rows, left, right = runs.row[in_digit], runs.start[in_digit], runs.stop[in_digit]
-    top, bottom = int(rows.min()), int(rows.max()) + 1
-    box = (slice(top, bottom), slice(int(left.min()), int(right.max())))
-    # When every run is kept the digit is the whole mask: no need to repaint it.
-    digit = mask if in_digit.all() else components.paint(runs, in_digit) > 0
+    whole = bool(in_digit.all())
+    # When every run is kept the digit is the whole mask: no need to select or repaint.
+    rows, left, right = ((runs.row, runs.start, runs.stop) if whole else
+                         (runs.row[in_digit], runs.start[in_digit], runs.stop[in_digit]))
+    # Runs are in raster order, so the first and last kept runs give the rows.
+    box = (slice(int(rows[0]), int(rows[-1]) + 1), slice(int(left.min()), int(right.max())))
+    digit = mask if whole else components.paint(runs, in_digit) > 0
     crop_mask = digit[box]
     # Keep anti-aliased edges and rule crossings next to the chosen strokes (2 px).
     crop = soft[box] * mnist_form.dilate(crop_mask, 5)

@@ -55,6 +55,39 @@ def _run_edges(row, start, stop, w: int) -> tuple[np.ndarray, np.ndarray]:
     return a, np.repeat(first, count) + offset
 
 
+#: Up to this many runs, ``find_runs`` labels in plain Python (cheaper than the fixed
+#: cost of the vectorised pairing and merging on a clean digit's few dozen runs).
+SMALL_RUNS = 64
+
+
+def _label_small(row: list[int], start: list[int], stop: list[int]) -> tuple[list[int], int]:
+    """(component label of every run, component count) for runs given as Python lists
+    in raster order: union-find over the pairs ``_run_edges`` finds (run b in the row
+    below run a touches it when start_b <= stop_a and stop_b >= start_a). Each union
+    hangs the larger root under the smaller, so a root is its component's first run and
+    numbering roots in order of first appearance is the raster order of ``find_runs``."""
+    m = len(row)
+    parent = list(range(m))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]  # path halving
+            i = parent[i]
+        return i
+
+    for a in range(m):
+        for b in range(a + 1, m):
+            if row[b] > row[a] + 1:
+                break
+            if row[b] == row[a] + 1 and start[b] <= stop[a] and stop[b] >= start[a]:
+                ra, rb = root(a), root(b)
+                if ra != rb:
+                    parent[max(ra, rb)] = min(ra, rb)
+    number: dict[int, int] = {}
+    labels = [number.setdefault(root(i), len(number)) for i in range(m)]
+    return labels, len(number)
+
+
 def _merge(m: int, u: np.ndarray, v: np.ndarray) -> np.ndarray:
     """Root (smallest member) of every node 0..m-1 given undirected edges (u, v)."""
     parent = np.arange(m)
@@ -67,7 +100,7 @@ def _merge(m: int, u: np.ndarray, v: np.ndarray) -> np.ndarray:
         np.minimum.at(parent, hi, lo)  # hook each root onto the smaller neighbour root
         while True:  # pointer jumping until every node points at its root
             jumped = parent[parent]
-            if np.array_equal(jumped, parent):
+            if (jumped == parent).all():
                 break
             parent = jumped
         u, v = u[differ], v[differ]  # edges already inside one tree stay there
@@ -77,10 +110,13 @@ def _merge(m: int, u: np.ndarray, v: np.ndarray) -> np.ndarray:
 def find_runs(mask: np.ndarray) -> Runs:
     """8-connected components of boolean (h, w) ``mask`` as labelled runs."""
     row, start, stop = _find_runs(mask)
+    if row.size <= SMALL_RUNS:
+        labels, n = _label_small(row.tolist(), start.tolist(), stop.tolist())
+        return Runs(mask.shape, row, start, stop, np.array(labels, dtype=np.intp), n)
     u, v = _run_edges(row, start, stop, mask.shape[1])
     parent = _merge(row.size, u, v)
     is_root = parent == np.arange(row.size)
-    number = np.cumsum(is_root) - 1  # roots are each component's first run: raster order
+    number = is_root.cumsum() - 1  # roots are each component's first run: raster order
     return Runs(mask.shape, row, start, stop, number[parent], int(number[-1] + 1) if row.size else 0)
 
 

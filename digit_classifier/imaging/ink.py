@@ -17,6 +17,11 @@ _LUMA = np.array([0.299, 0.587, 0.114], np.float32)
 #: Arrays up to this many values get exact order statistics; bigger ones a histogram.
 EXACT_LIMIT = 50_000
 _HIST_BINS = 4096
+#: Read-only upper edges (float32, exact) of the 256 Otsu bins over [0, 1].
+_OTSU_EDGES = (np.arange(1, 257) / 256).astype(np.float32)
+_OTSU_EDGES.flags.writeable = False
+#: ``ink_threshold`` sorts arrays up to this size (one sort gives every order statistic).
+SORT_LIMIT = 8192
 
 
 def quantiles(values: np.ndarray, q):
@@ -45,8 +50,11 @@ def quantiles(values: np.ndarray, q):
             out = [low] * len(pos)
         else:
             scale = _HIST_BINS / (top - low)
-            idx = np.minimum(((v - low) * scale).astype(np.intp), _HIST_BINS - 1)
-            cum = np.cumsum(np.bincount(idx, minlength=_HIST_BINS))
+            scaled = v - low
+            scaled *= scale  # in place: the same float32 product, one temporary fewer
+            idx = scaled.astype(np.intp)
+            np.minimum(idx, _HIST_BINS - 1, out=idx)
+            cum = np.bincount(idx, minlength=_HIST_BINS).cumsum()
             bins = np.searchsorted(cum, np.round(pos).astype(np.intp), side="right")
             out = (low + bins / scale).tolist()
     return out[0] if np.ndim(q) == 0 else np.array(out)
@@ -56,8 +64,21 @@ def otsu_threshold(values: np.ndarray, bins: int = 256) -> float:
     """Otsu's threshold of ``values`` (any shape, float in [0, 1]) -> float in [0, 1]."""
     v = np.asarray(values).reshape(-1)
     # Same bins as np.histogram(values, bins, range=(0, 1)) for values in [0, 1].
-    idx = np.minimum(np.maximum((v * bins).astype(np.intp), 0), bins - 1)
-    return _otsu(np.bincount(idx, minlength=bins).astype(np.float64))
+    idx = (v * bins).astype(np.intp)
+    np.maximum(idx, 0, out=idx)
+    np.minimum(idx, bins - 1, out=idx)
+    return _otsu(np.bincount(idx, minlength=bins).cumsum())
+
+
+def _otsu_sorted(s: np.ndarray) -> float:
+    """``otsu_threshold`` of float32 ``s`` already sorted ascending (values in [0, 1]).
+
+    A value's 256-bin index is floor(256 v) (exact: the scaling is a power of two), so
+    the cumulative bin counts are the insertion points of the bin edges: one call.
+    """
+    cum = np.searchsorted(s, _OTSU_EDGES, side="left")
+    cum[-1] = s.size  # the last bin also takes v == 1
+    return _otsu(cum)
 
 
 @lru_cache(maxsize=4)
@@ -68,17 +89,24 @@ def _bin_centres(bins: int) -> np.ndarray:
     return centres
 
 
-def _otsu(hist: np.ndarray) -> float:
-    """Otsu's threshold from a histogram over equal bins of [0, 1]."""
-    bins = hist.size
+def _otsu(cum: np.ndarray) -> float:
+    """Otsu's threshold from cumulative counts over equal bins of [0, 1]."""
+    bins = cum.size
     centres = _bin_centres(bins)
-    w0 = np.cumsum(hist)
+    w0 = cum.astype(np.float64)
+    hist = w0.copy()
+    hist[1:] -= w0[:-1]  # the per-bin counts again (exact: integers in float64)
     w1 = w0[-1] - w0
-    s0 = np.cumsum(hist * centres)
+    hist *= centres
+    s0 = hist.cumsum()
     m0 = s0 / np.maximum(w0, 1e-12)
-    m1 = (s0[-1] - s0) / np.maximum(w1, 1e-12)
-    between = w0 * w1 * (m0 - m1) ** 2
-    return (int(np.argmax(between)) + 1) / bins
+    m1 = s0[-1] - s0
+    m1 /= np.maximum(w1, 1e-12)
+    m0 -= m1
+    m0 *= m0  # (m0 - m1) ** 2, squared by one multiplication as ** 2 does
+    between = w0 * w1
+    between *= m0
+    return (int(between.argmax()) + 1) / bins
 
 
 def border_values(plane: np.ndarray, frac: float = 0.04) -> np.ndarray:
@@ -128,10 +156,12 @@ def _block_background(x: np.ndarray, blocks: int = 8) -> np.ndarray | float:
     h, w = x.shape
     bs = max(4, int(np.ceil(max(h, w) / blocks)))
     gh, gw = -(-h // bs), -(-w // bs)
-    padded = _edge_padded(x, gh * bs, gw * bs)
-    tiles = padded.reshape(gh, bs, gw, bs).transpose(0, 2, 1, 3).reshape(gh, gw, bs * bs)
+    padded = x if (gh * bs, gw * bs) == (h, w) else _edge_padded(x, gh * bs, gw * bs)
     pos = 0.2 * (bs * bs - 1)
     k = int(pos)
+    if _uniform_floor(padded, bs, k + 1 if pos == k else k + 2):
+        return float(padded.min())
+    tiles = padded.reshape(gh, bs, gw, bs).transpose(0, 2, 1, 3).reshape(gh, gw, bs * bs)
     part = np.partition(tiles, (k, k + 1), axis=2)
     lo, hi = part[:, :, k], part[:, :, k + 1]
     grid = (lo + (hi - lo) * np.float32(pos - k)).astype(np.float32)
@@ -142,6 +172,26 @@ def _block_background(x: np.ndarray, blocks: int = 8) -> np.ndarray | float:
     # Block centres map to pixel centres: scale the grid to the padded size, then crop.
     big = np.asarray(img.resize((gw * bs, gh * bs), Image.Resampling.BILINEAR), np.float32)
     return big[:h, :w]
+
+
+def _uniform_floor(padded: np.ndarray, bs: int, need: int) -> bool:
+    """True when the block background of (gh * bs, gw * bs) ``padded`` is sure to be
+    its global minimum m everywhere (clean paper, canvases, MNIST).
+
+    A "floor tile" holds at least ``need`` pixels at m: its k-th smallest value is m
+    and, when the percentile interpolates, so is the (k + 1)-th, so its 20th
+    percentile is exactly m. No percentile is below m, so after the 3x3-block minimum
+    every block with a floor tile in its neighbourhood is m. When that is every block
+    the background is the float m: the result of the partition over all tiles, for a
+    compare and a sum.
+    """
+    gh, gw = padded.shape[0] // bs, padded.shape[1] // bs
+    at_floor = (padded == padded.min()).reshape(gh, bs, gw, bs)
+    floor_tile = at_floor.sum(axis=(1, 3)) >= need
+    if floor_tile.all():
+        return True
+    # The 3x3-block minimum puts m in every block next to (or on) a floor tile.
+    return not _min3(~floor_tile).any()
 
 
 def flatten(x: np.ndarray) -> np.ndarray:
@@ -179,13 +229,20 @@ def ink_map(channels: np.ndarray, auto_channel: bool = True,
     best = luma
     step = max(1, max(luma.shape) // 160)
     sub = channels[:, ::step, ::step]
-    if auto_channel and np.abs(sub - sub.mean(axis=0)).max() > 0.08:
+    if auto_channel and not _same_planes(sub) and np.abs(sub - sub.mean(axis=0)).max() > 0.08:
         best_score = _separation(flatten(_to_ink(luma[::step, ::step])))
         for plane in channels:
             score = _separation(flatten(_to_ink(plane[::step, ::step])))
             if score > best_score * 1.15:
                 best, best_score = plane, score
-    return flatten(_to_ink(best.astype(np.float32)))
+    return flatten(_to_ink(best.astype(np.float32, copy=False)))  # flatten never aliases
+
+
+def _same_planes(sub: np.ndarray) -> bool:
+    """True when the (3, h, w) planes are identical (grey saved as RGB, black-ink
+    canvases). Then each pixel's channel mean is x within 2 float32 roundings, so the
+    colour test (a channel 0.08 away from the mean) is false without computing it."""
+    return bool((sub[0] == sub[1]).all() and (sub[1] == sub[2]).all())
 
 
 def _separation(flat: np.ndarray) -> float:
@@ -260,12 +317,42 @@ def ink_threshold(flat: np.ndarray) -> tuple[float, float]:
     values = flat.reshape(-1)
     if values.size > 40000:  # thresholds need a histogram, not every pixel
         values = values[:: values.size // 40000]
-    values = np.minimum(np.maximum(values, 0.0), 1.0)
+    values = np.maximum(values, 0.0)
+    np.minimum(values, 1.0, out=values)
+    if values.size <= SORT_LIMIT:
+        return _ink_threshold_sorted(values)
     med, peak = quantiles(values, [50, 99.9])
     if values.size <= 1000:
         peak = float(values.max())
-    sigma = float(quantiles(np.abs(values - med), 50) * 1.4826)
+    deviation = values - med
+    sigma = float(quantiles(np.abs(deviation, out=deviation), 50) * 1.4826)
     t = max(otsu_threshold(values), float(med) + 5 * sigma, 0.25 * float(peak))
     above = values[values > t]
     level = float(quantiles(above, 75)) if above.size else float(peak)
+    return t, max(level, t + 1e-3)
+
+
+def _sorted_quantile(s: np.ndarray, q: float, start: int = 0) -> float:
+    """``quantiles(s[start:], q)`` of ascending ``s`` (same interpolation, no partition)."""
+    pos = q / 100.0 * (s.size - start - 1)
+    i = int(pos)
+    j = min(i + 1, s.size - start - 1)
+    lo = float(s[start + i])
+    return lo + (float(s[start + j]) - lo) * (pos - i)
+
+
+def _ink_threshold_sorted(values: np.ndarray) -> tuple[float, float]:
+    """``ink_threshold`` of clipped float (n <= SORT_LIMIT,) ``values`` from one sort:
+    the median, the peak, Otsu's histogram and the pixels over the threshold are all
+    read off the sorted copy, so the numbers are those of the general path."""
+    s = np.sort(values)
+    med = _sorted_quantile(s, 50)
+    peak = float(s[-1]) if s.size <= 1000 else _sorted_quantile(s, 99.9)
+    # In float64, as in the general path (where ``med`` is a NumPy float64).
+    sigma = float(quantiles(np.abs(values - np.float64(med)), 50) * 1.4826)
+    t = max(_otsu_sorted(s), med + 5 * sigma, 0.25 * peak)
+    # ``values > t`` compares in the array's precision (NumPy casts the Python float),
+    # so search for t in that precision: the pixels over it are the tail s[start:].
+    start = int(np.searchsorted(s, s.dtype.type(t), side="right"))
+    level = _sorted_quantile(s, 75, start) if start < s.size else peak
     return t, max(level, t + 1e-3)

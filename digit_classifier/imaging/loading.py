@@ -23,6 +23,8 @@ ImageSource = Union[bytes, bytearray, memoryview, str, os.PathLike, BinaryIO, Im
 _ERROR_CODES = frozenset({"not_an_image", "empty", "too_small", "too_large", "no_ink"})
 _WIDE_MODES = frozenset({"I", "I;16", "I;16L", "I;16B", "I;16N", "F"})
 _ALPHA_MODES = frozenset({"LA", "La", "PA", "RGBA", "RGBa"})
+#: ``img.info`` keys from which Pillow's ``getexif`` can read an orientation.
+_ORIENTATION_KEYS = frozenset({"exif", "Raw profile type exif", "XML:com.adobe.xmp", "xmp"})
 
 
 class ImageError(ValueError):
@@ -93,7 +95,8 @@ def load_image(source: ImageSource, *, max_pixels: int = MAX_PIXELS,
         img.draft(img.mode, (max(1, int(width * scale)), max(1, int(height * scale))))
     try:
         img.load()
-        ImageOps.exif_transpose(img, in_place=True)  # no copy when there is nothing to turn
+        if _may_have_orientation(img):
+            ImageOps.exif_transpose(img, in_place=True)  # no copy when there is nothing to turn
     except Image.DecompressionBombError as exc:
         raise ImageError("too_large", f"the image decodes to too many pixels: {exc}") from exc
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
@@ -102,6 +105,14 @@ def load_image(source: ImageSource, *, max_pixels: int = MAX_PIXELS,
         raise ImageError("too_small", f"the image is {width}x{height} pixels; each side must be "
                                       f"at least {min_side} pixels")
     return img
+
+
+def _may_have_orientation(img: Image.Image) -> bool:
+    """False when ``ImageOps.exif_transpose`` is sure to find no orientation (and do
+    nothing): no EXIF/XMP in ``img.info``, no TIFF tags, no EXIF already attached.
+    Parsing an absent EXIF block still costs tens of microseconds per upload."""
+    return (bool(_ORIENTATION_KEYS.intersection(img.info)) or hasattr(img, "tag_v2")
+            or getattr(img, "_exif", None) is not None)
 
 
 def shrink(img: Image.Image, max_side: int) -> Image.Image:
@@ -136,28 +147,45 @@ def _wide_to_unit(img: Image.Image) -> np.ndarray:
 
 def _planar(img: Image.Image) -> np.ndarray:
     """8-bit multi-band image -> C-contiguous (bands, h, w) float32 in [0, 1]
-    (planar, so per-channel work runs over contiguous memory)."""
-    arr = np.asarray(img).transpose(2, 0, 1).astype(np.float32, order="C")
-    arr /= np.float32(255.0)
-    return arr
+    (planar, so per-channel work runs over contiguous memory). When the R, G and B
+    bands are identical (grey content saved as colour) only one of them is kept:
+    (1 or 2 [+ alpha], h, w)."""
+    arr = np.asarray(img)
+    if _grey_bands(arr):
+        arr = arr[:, :, 2:]  # B (== R == G) and alpha, if any
+    planes = arr.transpose(2, 0, 1).astype(np.float32, order="C")
+    planes /= np.float32(255.0)
+    return planes
+
+
+def _grey_bands(arr: np.ndarray) -> bool:
+    """True when the first three bands of 8-bit (h, w, bands) ``arr`` are identical."""
+    sample = arr[::16, ::16]  # colour photos fail here, on a 1/256 sample
+    for a in (sample, arr):
+        if not ((a[:, :, 0] == a[:, :, 1]).all() and (a[:, :, 1] == a[:, :, 2]).all()):
+            return False
+    return True
 
 
 def to_planes(img: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
     """Image -> (channels (c, h, w) float32 in [0, 1], alpha (h, w) or None).
 
-    ``c`` is 1 for grey images and 3 (R, G, B) for colour ones.
+    ``c`` is 1 for grey images (including colour files whose R, G and B are all
+    equal) and 3 (R, G, B) for colour ones.
     """
     if img.mode in _WIDE_MODES:
         return _wide_to_unit(img)[None], None
     if _has_alpha(img):
-        arr = _planar(img.convert("RGBA"))
-        alpha = arr[3]
+        arr = _planar(img if img.mode == "RGBA" else img.convert("RGBA"))
+        alpha = arr[-1]
         if alpha.min() >= 254.5 / 255.0:
             alpha = None
-        return arr[:3], alpha
+        return arr[:-1], alpha
     if img.mode in ("L", "1"):
-        return (np.asarray(img.convert("L"), dtype=np.float32) / 255.0)[None], None
-    return _planar(img.convert("RGB")), None
+        grey = np.asarray(img if img.mode == "L" else img.convert("L")).astype(np.float32)
+        grey /= np.float32(255.0)  # the same correctly rounded float32 division as x / 255
+        return grey[None], None
+    return _planar(img if img.mode == "RGB" else img.convert("RGB")), None
 
 
 def composite(channels: np.ndarray, alpha: np.ndarray | None) -> np.ndarray:
@@ -174,9 +202,13 @@ def composite(channels: np.ndarray, alpha: np.ndarray | None) -> np.ndarray:
     if not opaque.any():
         return channels * alpha  # nothing drawn; stays uniform -> rejected later as no ink
     grey = channels.mean(axis=0)
-    if opaque.mean() < 0.5:
+    if 2 * np.count_nonzero(opaque) < opaque.size:  # less than half opaque
         mean_level = float((grey * alpha).sum() / alpha.sum())
-        backdrop = np.full(channels.shape[0], 1.0 if mean_level < 0.5 else 0.0, np.float32)
-    else:
-        backdrop = np.median(channels[:, opaque], axis=1).astype(np.float32)
+        out = channels * alpha
+        # The backdrop is 1 or 0 in every channel: adding 1 * (1 - alpha), or 0, is
+        # the general formula below with its exact products spelled out.
+        if mean_level < 0.5:
+            out += 1.0 - alpha
+        return out
+    backdrop = np.median(channels[:, opaque], axis=1).astype(np.float32)
     return channels * alpha + backdrop[:, None, None] * (1.0 - alpha)

@@ -75,16 +75,26 @@ def normalise_stroke(crop: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return crop
 
 
+def _float_image(x: np.ndarray) -> Image.Image:
+    """(h, w) float array -> Pillow "F" image over the same float32 bytes (no copy when
+    ``x`` is already C-contiguous float32; cheaper than ``Image.fromarray``)."""
+    x = np.ascontiguousarray(x, np.float32)
+    return Image.frombuffer("F", (x.shape[1], x.shape[0]), x, "raw", "F", 0, 1)
+
+
+def _float_array(img: Image.Image) -> np.ndarray:
+    """Pillow "F" image -> read-only (h, w) float32 array (one copy out of Pillow)."""
+    return np.frombuffer(img.tobytes(), np.float32).reshape(img.height, img.width)
+
+
 def fit_box(crop: np.ndarray) -> np.ndarray:
     """Scale (h, w) float ``crop`` so its longer side is 20 px -> (h', w') float32 in [0, 1]."""
     h, w = crop.shape
     scale = BOX / max(h, w)
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
-    img = Image.fromarray(crop.astype(np.float32), mode="F")
     # BOX averages exactly when shrinking (MNIST's anti-aliasing); LANCZOS when enlarging.
     method = Image.Resampling.BOX if scale < 1 else Image.Resampling.LANCZOS
-    out = np.array(img.resize(size, method), np.float32)
-    np.maximum(out, 0.0, out=out)
+    out = np.maximum(_float_array(_float_image(crop).resize(size, method)), 0.0)
     return np.minimum(out, 1.0, out=out)
 
 
@@ -140,11 +150,13 @@ def deskew(images: np.ndarray) -> np.ndarray:
     return (left * (1 - frac) + right * frac).reshape(n, h, w)
 
 
-#: Flat indices of row starts in a (28, 30) zero-framed copy, and the column offsets 0..27.
-_ROW_BASE = (np.arange(SIDE) * (SIDE + 2))[:, None]
-_ROW_BASE.flags.writeable = False
-_COLS = np.arange(SIDE)
-_COLS.flags.writeable = False
+#: ``deskew_one`` shifts rows inside a zero frame wide enough for any clamped shift
+#: (|k| <= 29), so no index needs clipping: sampling outside the image reads a zero.
+_PAD = SIDE + 2
+#: Read-only (28, 28) flat indices of pixel (r, c) in the (28, 28 + 2 * _PAD) frame,
+#: before adding a row's shift.
+_GATHER_BASE = np.arange(SIDE)[:, None] * (SIDE + 2 * _PAD) + np.arange(SIDE)[None, :]
+_GATHER_BASE.flags.writeable = False
 
 
 def deskew_one(image: np.ndarray) -> np.ndarray:
@@ -164,14 +176,12 @@ def deskew_one(image: np.ndarray) -> np.ndarray:
     shift = np.minimum(np.maximum(alpha * dr, -(SIDE + 1)), SIDE + 1)
     k = np.floor(shift)
     frac = (shift - k)[:, None]
-    framed = np.zeros((SIDE, SIDE + 2), np.float32)  # zero column each side, as in ``deskew``
-    framed[:, 1:-1] = x
+    framed = np.zeros((SIDE, SIDE + 2 * _PAD), np.float32)
+    framed[:, _PAD:_PAD + SIDE] = x
+    # Row r reads image columns c + k_r (left) and c + k_r + 1 (right).
+    idx = _GATHER_BASE + (k.astype(np.intp) + _PAD)[:, None]
     flat = framed.reshape(-1)
-    idx = (k.astype(np.intp) + 1)[:, None] + _COLS
-    # Indices past either end land on the zero columns: sampling outside gives 0.
-    left = flat[_ROW_BASE + np.minimum(np.maximum(idx, 0), SIDE + 1)]
-    right = flat[_ROW_BASE + np.minimum(np.maximum(idx + 1, 0), SIDE + 1)]
-    return left * (1 - frac) + right * frac
+    return flat[idx] * (1 - frac) + flat[idx + 1] * frac
 
 
 def prepare_mnist(images: np.ndarray, deskew_images: bool = False,
@@ -188,7 +198,8 @@ def prepare_mnist(images: np.ndarray, deskew_images: bool = False,
         x = arr.astype(np.float32) / np.float32(255.0)
     elif np.issubdtype(arr.dtype, np.floating):
         x = arr.astype(np.float32)
-        if x.size and (not np.isfinite(x).all() or x.min() < 0.0 or x.max() > 1.0):
+        # NaN fails both comparisons (min/max propagate it) and +-inf fails one.
+        if x.size and not (x.min() >= 0.0 and x.max() <= 1.0):
             raise ValueError("float images must be finite and in [0, 1]; got range "
                              f"[{np.nanmin(x)}, {np.nanmax(x)}]")
     else:

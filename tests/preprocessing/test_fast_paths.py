@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pytest
 from PIL import Image
 
 from digit_classifier.imaging import components, ink, mnist_form
+from digit_classifier import preprocessing as P
 from digit_classifier.preprocessing import preprocess_image, trace_image
 from tests import image_factory as f
 
@@ -146,3 +149,204 @@ def test_run_stats_match_pixel_stats():
 @pytest.mark.parametrize("data", [f.digit_png_bytes(4), f.rgba_canvas_png_bytes(6)])
 def test_preprocess_equals_trace_final_stage(data):
     np.testing.assert_array_equal(preprocess_image(data), trace_image(data).image28.reshape(784))
+
+
+# --- Serving fast paths: each one against the general code it short-cuts. ---------------
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+from digit_classifier.imaging import loading  # noqa: E402
+
+# Values on the 8-bit grid, Otsu bin edges, and the clip limits: where ties would show.
+_TIES = st.sampled_from([0.0, 1.0, 0.25, 0.5, 64 / 255, 128 / 256, 1 / 256, 255 / 256])
+_VALUES = st.lists(st.one_of(_TIES, st.floats(-0.25, 1.25, width=32)), min_size=1, max_size=3000)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_VALUES)
+def test_sorted_threshold_equals_partition_threshold(values):
+    x = np.array(values, np.float32)
+    fast = ink.ink_threshold(x)
+    clipped = np.clip(x, 0, 1)
+    assert ink._otsu_sorted(np.sort(clipped)) == ink.otsu_threshold(clipped)
+    general = _general(ink.ink_threshold, x)
+    assert fast == general
+
+
+def _general(fn, *args):
+    """Call ``fn`` with the size limits of the fast paths set so that none applies
+    (hypothesis tests cannot take the function-scoped ``monkeypatch``)."""
+    saved = ink.SORT_LIMIT, components.SMALL_RUNS
+    ink.SORT_LIMIT, components.SMALL_RUNS = 0, -1
+    try:
+        return fn(*args)
+    finally:
+        ink.SORT_LIMIT, components.SMALL_RUNS = saved
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(1, 40), st.integers(1, 40), st.floats(0.02, 0.6), st.integers(0, 2 ** 31))
+def test_python_labelling_equals_vectorised_labelling(h, w, density, seed):
+    mask = np.random.default_rng(seed).random((h, w)) < density
+    fast = components.find_runs(mask)
+    general = _general(components.find_runs, mask)
+    assert fast.n == general.n
+    np.testing.assert_array_equal(fast.label, general.label)
+    assert fast.label.dtype == general.label.dtype
+
+
+def _floor_cases() -> list[np.ndarray]:
+    rng = np.random.default_rng(11)
+    out = []
+    for shape in [(28, 28), (30, 41), (280, 280), (12, 100)]:
+        x = np.zeros(shape, np.float32)
+        h, w = shape
+        x[h // 4:3 * h // 4, w // 3:w // 2] = 0.8          # a stroke covering whole tiles
+        out.append(x)
+        y = x + np.float32(0.1)                          # floor above zero
+        y[: h // 2, : w // 2] = rng.random((h // 2, w // 2)) * 0.3  # no floor in a quadrant
+        out.append(y)
+        z = x.copy()
+        z[h // 2:, :] = np.float32(0.05)                 # half the page shaded: not uniform
+        out.append(z)
+    return out
+
+
+@pytest.mark.parametrize("index", range(12))
+def test_uniform_floor_shortcut_equals_block_percentiles(index):
+    x = _floor_cases()[index]
+    ref = _ref_block_background(x)
+    got = ink._block_background(x)
+    if isinstance(got, float):
+        assert np.all(ref == np.float32(got))            # the short cut is only taken when exact
+    else:
+        np.testing.assert_allclose(got, ref, atol=1e-6)
+    np.testing.assert_allclose(np.broadcast_to(got, x.shape), ref, atol=1e-6)
+
+
+def test_uniform_floor_detects_clean_pages():
+    page = np.zeros((28, 28), np.float32)
+    page[5:23, 12:16] = 1.0
+    assert isinstance(ink._block_background(page), float)
+    shaded = page + np.linspace(0, 0.2, 28, dtype=np.float32)[None, :]
+    assert not isinstance(ink._block_background(shaded), float)
+
+
+@pytest.mark.parametrize("backdrop", ["white", "black", "median"])
+def test_composite_shortcut_equals_alpha_blend(backdrop):
+    rng = np.random.default_rng(2)
+    h, w = 40, 50
+    channels = np.round(rng.random((3, h, w)) * 255).astype(np.float32) / np.float32(255)
+    alpha = np.zeros((h, w), np.float32)
+    if backdrop == "median":
+        alpha[:] = 1.0
+        alpha[:5] = 0.0
+    else:
+        alpha[10:30, 20:24] = np.float32(200 / 255)
+        channels[:] = 0.0 if backdrop == "white" else 1.0
+    out = loading.composite(channels, alpha)
+    opaque = alpha > 0.5
+    if backdrop == "median":
+        bd = np.median(channels[:, opaque], axis=1).astype(np.float32)
+    else:
+        bd = np.full(3, 1.0 if backdrop == "white" else 0.0, np.float32)
+    np.testing.assert_array_equal(out, channels * alpha + bd[:, None, None] * (1.0 - alpha))
+
+
+def test_identical_planes_skip_the_colour_test_without_changing_the_map(monkeypatch):
+    grey = np.asarray(f.drawn_digit(5, (120, 90)), np.float32) / np.float32(255)
+    channels = np.stack([grey] * 3)
+    fast = ink.ink_map(channels)
+    monkeypatch.setattr(ink, "_same_planes", lambda sub: False)
+    np.testing.assert_array_equal(fast, ink.ink_map(channels))
+
+
+@pytest.mark.parametrize("mode", ["L", "1", "RGB", "RGBA", "LA", "P"])
+def test_to_planes_equals_float_division(mode):
+    img = f.convert(f.drawn_digit(2, (37, 29), mode="RGB", ink=(200, 30, 10), paper=(250, 250, 240)), mode)
+    channels, alpha = loading.to_planes(img)
+    ref_mode = {"1": "L", "P": "RGB", "LA": "RGBA"}.get(mode, mode)
+    ref = np.asarray(img.convert(ref_mode), np.float32) / 255.0
+    ref = ref[None] if ref.ndim == 2 else ref.transpose(2, 0, 1)
+    np.testing.assert_array_equal(channels, ref[:channels.shape[0]])
+    assert channels.flags.c_contiguous and channels.dtype == np.float32
+    assert alpha is None  # every test image here is fully opaque
+    assert channels.shape[0] == (1 if mode in ("L", "1", "LA") else 3)  # red ink: colour
+
+
+def test_png_orientation_is_still_honoured():
+    upright = f.drawn_digit(7, (60, 40), mode="L")
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    rotated = f.encode(upright.transpose(Image.Transpose.ROTATE_90), "PNG", exif=exif)
+    img = loading.load_image(rotated)
+    assert loading._may_have_orientation(Image.open(io.BytesIO(rotated)))
+    assert img.size == upright.size
+    np.testing.assert_array_equal(np.asarray(img), np.asarray(upright))
+    plain = Image.open(io.BytesIO(f.encode(upright, "PNG")))
+    plain.load()
+    assert not loading._may_have_orientation(plain)
+
+
+@pytest.mark.parametrize("shape", [(7, 20), (20, 20), (35, 13), (60, 44)])
+def test_fit_box_equals_pillow_fromarray(shape):
+    crop = np.random.default_rng(shape[0]).random(shape, dtype=np.float32)
+    h, w = shape
+    scale = 20 / max(h, w)
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    method = Image.Resampling.BOX if scale < 1 else Image.Resampling.LANCZOS
+    ref = np.clip(np.asarray(Image.fromarray(crop, "F").resize(size, method), np.float32), 0, 1)
+    np.testing.assert_array_equal(mnist_form.fit_box(crop), ref)
+
+
+@pytest.mark.parametrize("name", ["mnist_png", "digit_png", "digit_png_inverted", "digit_jpeg",
+                                  "rgba_canvas", "rectangular", "tiny_10px", "lined"])
+def test_pipeline_equals_pipeline_without_fast_paths(name, monkeypatch):
+    if name == "mnist_png":
+        data = f.encode(Image.fromarray(f.mnist_digit(7)[0]), "PNG")
+    elif name == "lined":
+        page = np.asarray(f.drawn_digit(4, (200, 160)), np.float32)
+        page[::23] = 150
+        data = f.encode(Image.fromarray(page.astype(np.uint8)), "PNG")
+    else:
+        data = f.samples()[name].data
+    config = P.PreprocessConfig(deskew=True)
+    fast = preprocess_image(data, config)
+    monkeypatch.setattr(ink, "SORT_LIMIT", 0)
+    monkeypatch.setattr(components, "SMALL_RUNS", -1)
+    monkeypatch.setattr(ink, "_uniform_floor", lambda *a: False)
+    monkeypatch.setattr(ink, "_same_planes", lambda sub: False)
+    monkeypatch.setattr(loading, "_may_have_orientation", lambda img: True)
+    monkeypatch.setattr(loading, "_grey_bands", lambda arr: False)
+    # Exact except the grey-as-colour short cut, which differs by float32 rounding
+    # (the mean / luminance of three equal values is x to within an ulp).
+    np.testing.assert_allclose(fast, preprocess_image(data, config), atol=1e-5)
+
+
+@pytest.mark.parametrize("mode", ["RGB", "RGBA"])
+def test_grey_content_in_colour_files_becomes_one_plane(mode):
+    grey = f.drawn_digit(8, (50, 40), ink=30, paper=220)
+    img = grey.convert(mode)
+    channels, alpha = loading.to_planes(img)
+    assert channels.shape == (1, 40, 50) and alpha is None
+    np.testing.assert_array_equal(channels[0], np.asarray(grey, np.float32) / 255.0)
+    tinted = np.asarray(img).copy()
+    tinted[20, 25, 0] ^= 1  # one channel of one pixel differs: colour again
+    assert loading.to_planes(Image.fromarray(tinted, mode))[0].shape == (3, 40, 50)
+
+
+def test_grey_canvas_keeps_its_alpha_plane():
+    img = Image.open(io.BytesIO(f.rgba_canvas_png_bytes(3, size=60)))
+    channels, alpha = loading.to_planes(img)
+    rgba = np.asarray(img, np.float32) / 255.0
+    assert channels.shape == (1, 60, 60)
+    np.testing.assert_array_equal(channels[0], rgba[:, :, 0])
+    np.testing.assert_array_equal(alpha, rgba[:, :, 3])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sorted_threshold_handles_both_float_widths(dtype):
+    rng = np.random.default_rng(4)
+    x = np.concatenate([rng.random(600) * 0.1, rng.random(150) * 0.5 + 0.5]).astype(dtype)
+    x[::37] = 0.3  # many pixels exactly at a candidate threshold level
+    assert ink.ink_threshold(x) == _general(ink.ink_threshold, x)

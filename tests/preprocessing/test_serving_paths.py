@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from digit_classifier import preprocessing as P
 from digit_classifier.imaging import components, mnist_form
@@ -80,3 +81,16 @@ def test_digit_mask_equals_the_painted_chosen_runs(data):
     _, mask, runs, in_digit = P._digit_components(flat, P.ink.ink_threshold(flat))
     assert digit.dtype == bool and digit.shape == flat.shape and digit.any()
     np.testing.assert_array_equal(digit, components.paint(runs, in_digit) > 0)
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.integers(0, 2 ** 31), st.floats(0.01, 0.9), st.floats(-3.0, 3.0))
+def test_deskew_one_matches_batch_on_random_slants(seed, density, slope):
+    """Strong slants shift rows by up to the clamp (29 px): every read past the image
+    edge must land in the zero frame, as the batch version's clipped indices do."""
+    rng = np.random.default_rng(seed)
+    x = (rng.random((28, 28)) < density).astype(np.float32) * rng.random((28, 28), dtype=np.float32)
+    rows = np.arange(28)
+    cols = np.clip(np.round(14 + slope * (rows - 14)).astype(int), 0, 27)
+    x[rows, cols] = 1.0  # a slanted stroke on top of the noise
+    np.testing.assert_allclose(mnist_form.deskew_one(x), mnist_form.deskew(x[None])[0], atol=1e-5)
