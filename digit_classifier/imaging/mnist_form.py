@@ -127,27 +127,28 @@ def deskew(images: np.ndarray) -> np.ndarray:
     n, h, w = x.shape
     r = np.arange(h, dtype=np.float32)
     c = np.arange(w, dtype=np.float32)
-    total = x.sum(axis=(1, 2))
+    row_mass, col_mass = x.sum(axis=2), x.sum(axis=1)    # (n, h), (n, w)
+    total = row_mass.sum(axis=1)
     safe = np.maximum(total, 1e-6)
-    rmean = (x.sum(axis=2) @ r) / safe
-    cmean = (x.sum(axis=1) @ c) / safe
-    dr = r[None, :] - rmean[:, None]                     # (n, h)
-    dc = c[None, :] - cmean[:, None]                     # (n, w)
-    mu02 = (x.sum(axis=2) * dr ** 2).sum(axis=1) / safe
-    mu11 = np.einsum("nhw,nh,nw->n", x, dr, dc) / safe
+    dr = r - (row_mass @ r / safe)[:, None]              # (n, h)
+    dc = c - (col_mass @ c / safe)[:, None]              # (n, w)
+    mu02 = (row_mass * dr * dr).sum(axis=1) / safe
+    mu11 = (np.matmul(x, dc[:, :, None])[:, :, 0] * dr).sum(axis=1) / safe
     alpha = np.where((total > 0) & (mu02 > 1e-3), mu11 / np.maximum(mu02, 1e-3), 0.0)
     # Every row shifts by one amount, so bilinear sampling is a gather of two
     # neighbouring columns per row with one blend weight per row.
-    shift = (alpha[:, None] * dr).reshape(n * h)
-    shift = np.clip(shift, -(w + 1), w + 1)
+    shift = np.clip(alpha[:, None] * dr, -(w + 1), w + 1).reshape(n * h)
     k = np.floor(shift)
     frac = (shift - k).astype(np.float32)[:, None]
-    rows = np.pad(x.reshape(n * h, w), ((0, 0), (1, 1)))   # one zero column each side
-    idx = 1 + k.astype(np.int64)[:, None] + np.arange(w)[None, :]
-    # Indices past either end land on the zero columns: sampling outside gives 0.
-    left = np.take_along_axis(rows, np.clip(idx, 0, w + 1), axis=1)
-    right = np.take_along_axis(rows, np.clip(idx + 1, 0, w + 1), axis=1)
-    return (left * (1 - frac) + right * frac).reshape(n, h, w)
+    framed = np.zeros((n * h, w + 2), np.float32)        # one zero column each side
+    framed[:, 1:-1] = x.reshape(n * h, w)
+    # Columns k+1 .. k+1+w of each framed row hold both the left (first w) and right
+    # (last w) samples; indices past either end land on the zero columns (0 outside).
+    # One flat ``take`` is several times faster than ``take_along_axis`` on 2-D indices.
+    idx = np.clip(k.astype(np.intp)[:, None] + 1 + np.arange(w + 1), 0, w + 1)
+    idx += (np.arange(n * h) * (w + 2))[:, None]
+    both = np.take(framed.reshape(-1), idx)
+    return (both[:, :-1] * (1 - frac) + both[:, 1:] * frac).reshape(n, h, w)
 
 
 #: ``deskew_one`` shifts rows inside a zero frame wide enough for any clamped shift
