@@ -255,6 +255,12 @@ def _separation(flat: np.ndarray) -> float:
     return float((fg.mean() - bg.mean()) / (bg.std() + 0.02))
 
 
+#: A ruled line's band of rows (after the 3-row maximum) is at most this many rows or
+#: this fraction of the picture's height, whichever is larger.
+RULE_MAX_ROWS = 5
+RULE_MAX_FRACTION = 0.025
+
+
 def _rule_rows(src: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray]:
     """(row indices, row levels) of the ruled lines of (h, w) ``src`` (see ``erase_rules``)."""
     h, w = src.shape
@@ -277,7 +283,14 @@ def _rule_rows(src: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarra
     np.maximum(vmax, np.where((cand < h - 1)[:, None], down, 0), out=vmax)
     level = np.median(vmax, axis=1)
     keep = level > threshold
-    return cand[keep], level[keep]
+    rows, level = cand[keep], level[keep]
+    if rows.size:
+        # A printed rule is a thin band of rows; a band thicker than 2.5% of the picture
+        # (a pen or marker stroke drawn across a canvas) is handwriting and stays.
+        band = np.concatenate(([0], np.cumsum(np.diff(rows) > 1)))
+        thin = np.bincount(band)[band] <= max(RULE_MAX_ROWS, RULE_MAX_FRACTION * h)
+        rows, level = rows[thin], level[thin]
+    return rows, level
 
 
 def erase_rules(flat: np.ndarray, threshold: float) -> np.ndarray:
@@ -285,7 +298,9 @@ def erase_rules(flat: np.ndarray, threshold: float) -> np.ndarray:
 
     A ruled line is a row (or column) whose ink, after a 3-row maximum to absorb a
     slight tilt, covers more than half of it and reaches both ends of it (within 5%),
-    something handwriting with any margin never does. Its level (the row median) is
+    something handwriting with any margin never does, in a band of rows no thicker than
+    ``RULE_MAX_ROWS`` or ``RULE_MAX_FRACTION`` of the picture (a pen stroke drawn right
+    across a canvas is thicker than a printed rule). Its level (the row median) is
     subtracted, so strokes darker than the line survive where they cross it.
     Returns ``flat`` itself (not a copy) when there is nothing to erase, including
     pictures under 48 px a side.
