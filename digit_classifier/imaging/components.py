@@ -30,7 +30,7 @@ class Runs:
     n: int
 
 
-def _find_runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def run_bounds(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(row, start, stop) of the runs of boolean (h, w) ``mask`` in raster order."""
     h, w = mask.shape
     framed = np.zeros((h, w + 2), bool)  # a False column each side closes every run
@@ -109,7 +109,7 @@ def _merge(m: int, u: np.ndarray, v: np.ndarray) -> np.ndarray:
 
 def find_runs(mask: np.ndarray) -> Runs:
     """8-connected components of boolean (h, w) ``mask`` as labelled runs."""
-    row, start, stop = _find_runs(mask)
+    row, start, stop = run_bounds(mask)
     if row.size <= SMALL_RUNS:
         labels, n = _label_small(row.tolist(), start.tolist(), stop.tolist())
         return Runs(mask.shape, row, start, stop, np.array(labels, dtype=np.intp), n)

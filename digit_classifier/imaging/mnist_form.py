@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageFilter
 
+from digit_classifier.imaging.components import run_bounds
+
 SIDE = 28
 BOX = 20
 CENTRE = 14.0
@@ -69,10 +71,8 @@ def run_width(mask: np.ndarray) -> float:
     """
     lengths = []
     for m in (mask, mask.T):
-        framed = np.zeros((m.shape[0], m.shape[1] + 2), bool)
-        framed[:, 1:-1] = m
-        change = np.flatnonzero(framed[:, 1:] != framed[:, :-1])
-        lengths.append(change[1::2] - change[0::2])
+        _, start, stop = run_bounds(m)
+        lengths.append(stop - start)
     runs = np.concatenate(lengths)
     return float(np.percentile(runs, 25)) if runs.size else 0.0
 
