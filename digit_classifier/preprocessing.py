@@ -1,7 +1,8 @@
 """Any image -> the (784,) float32 MNIST form; the one function used by training and serving.
 
 Pipeline ("mnist" mode): decode (EXIF orientation, first frame, pixel cap) -> shrink to
-a working copy -> flatten transparency -> ink map (best-contrast channel, polarity from
+a working copy -> flatten transparency -> paint over the surround of a photographed
+sheet (a table around the paper) -> ink map (best-contrast channel, polarity from
 the border, smooth background removed) -> threshold -> drop ruled lines -> connected
 components -> keep the digit (largest blob and its neighbours) -> crop -> stroke-width
 normalisation -> fit the longer side to 20 px -> centre of mass at (14, 14) in 28x28
@@ -17,7 +18,7 @@ from typing import Iterable
 import numpy as np
 from PIL import Image
 
-from digit_classifier.imaging import components, ink, mnist_form
+from digit_classifier.imaging import components, ink, mnist_form, sheet
 from digit_classifier.imaging.loading import (MAX_PIXELS, MIN_SIDE, ImageError, ImageSource,
                                               composite, load_image, shrink, to_planes)
 
@@ -42,6 +43,8 @@ class PreprocessConfig:
     auto_channel: pick the colour channel with the best ink contrast, not just luminance.
     remove_rules: erase ruled lines that run across the whole picture.
     stroke_norm: thicken/thin strokes far outside the MNIST stroke width.
+    isolate_sheet: in a photo of a sheet with its surround (a table) in view, paint the
+        surround over before looking for ink ("mnist" mode).
     """
 
     mode: str = "mnist"
@@ -52,6 +55,7 @@ class PreprocessConfig:
     auto_channel: bool = True
     remove_rules: bool = True
     stroke_norm: bool = True
+    isolate_sheet: bool = True
 
     def __post_init__(self):
         if self.mode not in MODES:
@@ -94,31 +98,46 @@ def prepare_mnist(images: np.ndarray, config: PreprocessConfig = PreprocessConfi
 
 
 def _contrast(channels: np.ndarray, grey: np.ndarray) -> tuple[float, tuple[float, float]]:
-    """(ink contrast, grey (0.5th, 99.5th) percentiles): the largest 99.5th - 0.5th
-    percentile spread of the grey image or, only when that is too small, any channel."""
-    lo, hi = ink.quantiles(grey, [0.5, 99.5]).tolist()
+    """(ink contrast, grey (dark, bright) extremes): the largest spread between the
+    extremes (``ink.ink_extremes``) of the grey image or, only when that is too small, of any
+    channel."""
+    lo, hi = ink.ink_extremes(grey)
     contrast = hi - lo
     if contrast < MIN_CONTRAST and channels.shape[0] == 3:
-        spreads = [np.subtract(*ink.quantiles(ch, [99.5, 0.5])) for ch in channels]
+        spreads = [np.subtract(*ink.ink_extremes(ch)[::-1]) for ch in channels]
         contrast = max(contrast, float(max(spreads)))
     return contrast, (lo, hi)
 
 
-def _ink_image(source: ImageSource, config: PreprocessConfig) -> tuple[np.ndarray, np.ndarray]:
-    """Decode and build the working ink map -> (grey working copy, ink map), both (h, w)."""
+def _opaque_channels(source: ImageSource, config: PreprocessConfig) -> np.ndarray:
+    """Decode, shrink to the working size, flatten transparency -> (c, h, w) float32."""
     img = load_image(source, max_pixels=config.max_pixels, min_side=config.min_side,
                      draft_size=config.work_size)
-    img = shrink(img, config.work_size)
-    channels, alpha = to_planes(img)
-    channels = composite(channels, alpha)
-    grey = channels[0] if channels.shape[0] == 1 else channels.mean(axis=0)
+    channels, alpha = to_planes(shrink(img, config.work_size))
+    return composite(channels, alpha)
+
+
+def _grey(channels: np.ndarray) -> np.ndarray:
+    return channels[0] if channels.shape[0] == 1 else channels.mean(axis=0)
+
+
+def _ink_from_channels(channels: np.ndarray, grey: np.ndarray,
+                       config: PreprocessConfig) -> np.ndarray:
+    """Opaque (c, h, w) channels and their (h, w) grey image -> (h, w) ink map; raises no_ink."""
     contrast, extremes = _contrast(channels, grey)
     if contrast < MIN_CONTRAST:
         raise ImageError("no_ink", f"the image is blank or nearly uniform (contrast "
                                    f"{contrast:.3f} < {MIN_CONTRAST}); draw a digit")
-    flat = ink.ink_map(channels, auto_channel=config.auto_channel,
+    return ink.ink_map(channels, auto_channel=config.auto_channel,
                        extremes=extremes if channels.shape[0] == 1 else None)
-    return grey.astype(np.float32, copy=False), flat
+
+
+def _ink_image(source: ImageSource, config: PreprocessConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Decode and build the working ink map -> (grey working copy, ink map), both (h, w);
+    the picture as it is, without ``isolate_sheet``."""
+    channels = _opaque_channels(source, config)
+    grey = _grey(channels)
+    return grey.astype(np.float32, copy=False), _ink_from_channels(channels, grey, config)
 
 
 def _soft(flat: np.ndarray, thresholds: tuple[float, float] | None = None
@@ -178,8 +197,26 @@ def _center_crop(flat: np.ndarray) -> np.ndarray:
 
 
 def _pipeline(source: ImageSource, config: PreprocessConfig):
-    """Run the pipeline -> (grey, ink map, digit mask, crop, final (28, 28)); see ``Trace``."""
-    grey, flat = _ink_image(source, config)
+    """Run the pipeline -> (grey, ink map, digit mask, crop, final (28, 28)); see ``Trace``.
+
+    A photo of a sheet on a table is first read with the surround painted over
+    (``sheet.isolate_sheet``); if no digit turns up that way, the picture as it is."""
+    channels = _opaque_channels(source, config)
+    grey = _grey(channels)
+    if config.isolate_sheet and config.mode == "mnist":
+        on_sheet = sheet.isolate_sheet(channels, grey)
+        if on_sheet is not None:
+            try:
+                return _stages(on_sheet, _grey(on_sheet), config)
+            except ImageError:
+                pass  # the "sheet" held no digit (a bold stroke, a blank page): read it all
+    return _stages(channels, grey, config)
+
+
+def _stages(channels: np.ndarray, grey: np.ndarray, config: PreprocessConfig):
+    """``_pipeline`` from the opaque (c, h, w) channels and their grey image on."""
+    flat = _ink_from_channels(channels, grey, config)
+    grey = grey.astype(np.float32, copy=False)
     if config.mode == "center":
         crop = _center_crop(flat)
         method = Image.Resampling.BOX if crop.shape[0] > 28 else Image.Resampling.LANCZOS

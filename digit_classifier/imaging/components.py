@@ -150,6 +150,7 @@ class Components:
     left: np.ndarray
     bottom: np.ndarray  # inclusive
     right: np.ndarray   # inclusive
+    runs: np.ndarray    # horizontal runs: area / runs is the mean run length, a thickness
 
 
 def run_stats(runs: Runs, weight: np.ndarray) -> Components:
@@ -164,7 +165,7 @@ def run_stats(runs: Runs, weight: np.ndarray) -> Components:
     top = np.full(n, h); left = np.full(n, w); bottom = np.full(n, -1); right = np.full(n, -1)
     np.minimum.at(top, lab, runs.row); np.minimum.at(left, lab, runs.start)
     np.maximum.at(bottom, lab, runs.row); np.maximum.at(right, lab, runs.stop - 1)
-    return Components(area, mass, top, left, bottom, right)
+    return Components(area, mass, top, left, bottom, right, np.bincount(lab, minlength=n))
 
 
 def component_stats(labels: np.ndarray, n: int, weight: np.ndarray) -> Components:
@@ -177,7 +178,9 @@ def component_stats(labels: np.ndarray, n: int, weight: np.ndarray) -> Component
     bottom = np.full(n, -1); right = np.full(n, -1)
     np.minimum.at(top, lab, rows); np.minimum.at(left, lab, cols)
     np.maximum.at(bottom, lab, rows); np.maximum.at(right, lab, cols)
-    return Components(area, mass, top, left, bottom, right)
+    starts = np.ones(rows.size, bool)  # a pixel starts a run unless its left neighbour is in it
+    starts[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1] + 1) | (lab[1:] != lab[:-1])
+    return Components(area, mass, top, left, bottom, right, np.bincount(lab[starts], minlength=n))
 
 
 def _rules(c: Components, shape: tuple[int, int]) -> np.ndarray:
@@ -193,13 +196,85 @@ def _rules(c: Components, shape: tuple[int, int]) -> np.ndarray:
     return ((w >= 0.9 * shape[1]) & (w >= 8 * h)) | ((h >= 0.9 * shape[0]) & (h >= 8 * w))
 
 
+#: A hollow component (ink on under this fraction of its box) holding another component
+#: of at least ``FRAME_CONTENT`` of its mass inside its box is a frame drawn round the digit.
+FRAME_FILL = 0.25
+FRAME_CONTENT = 0.1
+#: An inside component seeds the digit, in preference to a heavier one cut by the
+#: picture's edge, when it has at least this fraction of that one's mass ...
+EDGE_SEED_SHARE = 0.2
+#: ... and the edge one is an object in the frame (a pen lying on the page, a finger),
+#: not a piece of the digit drawn against the edge (a "5" and its bar): it has at
+#: least ``EDGE_OBJECT_SHARE`` of the inside one's mass and lies apart from it, by
+#: ``EDGE_OBJECT_GAP`` of its longer side, or is ``EDGE_OBJECT_THICKER`` times thicker
+#: (mean horizontal run length).
+EDGE_OBJECT_SHARE = 0.5
+EDGE_OBJECT_GAP = 0.15
+EDGE_OBJECT_THICKER = 1.8
+
+
+def _frames(c: Components, candidates: np.ndarray) -> np.ndarray:
+    """(n,) bool: boxes or circles drawn round other ink (a form's field, a ring round the
+    answer), hollow and holding, strictly inside their box, a component with at least
+    ``FRAME_CONTENT`` of their mass. A "0" holds nothing that heavy."""
+    n = c.area.size
+    frames = np.zeros(n, bool)
+    box_area = (c.bottom - c.top + 1) * (c.right - c.left + 1)
+    rows = np.flatnonzero(candidates & (c.area < FRAME_FILL * box_area)
+                          & (c.mass >= FRAME_CONTENT * c.mass.max()))
+    if rows.size == 0 or n < 2:
+        return frames
+    inside = ((c.top[None, :] > c.top[rows, None]) & (c.bottom[None, :] < c.bottom[rows, None])
+              & (c.left[None, :] > c.left[rows, None]) & (c.right[None, :] < c.right[rows, None])
+              & candidates[None, :] & (c.mass[None, :] >= FRAME_CONTENT * c.mass[rows, None]))
+    frames[rows] = inside.any(axis=1)
+    return frames
+
+
+def _at_edge(c: Components, shape: tuple[int, int]) -> np.ndarray:
+    """(n,) bool: components that touch the picture's edge."""
+    return (c.top == 0) | (c.left == 0) | (c.bottom == shape[0] - 1) | (c.right == shape[1] - 1)
+
+
+def _box_gaps(c: Components, i: int) -> np.ndarray:
+    """(n,) pixels between component i's bounding box and every other's (0: they overlap)."""
+    gap_y = np.maximum(0, np.maximum(c.top - c.bottom[i], c.top[i] - c.bottom))
+    gap_x = np.maximum(0, np.maximum(c.left - c.right[i], c.left[i] - c.right))
+    return np.maximum(gap_y, gap_x)
+
+
+def _edge_objects(c: Components, at_edge: np.ndarray, digit: int) -> np.ndarray:
+    """(n,) bool: the components cut by the picture's edge that are objects in the frame
+    rather than pieces of a digit whose main component is ``digit`` (see the constants)."""
+    size = max(c.bottom[digit] - c.top[digit], c.right[digit] - c.left[digit]) + 1
+    thickness = c.area / np.maximum(c.runs, 1)
+    apart = ((_box_gaps(c, digit) >= EDGE_OBJECT_GAP * size)
+             | (thickness >= EDGE_OBJECT_THICKER * thickness[digit]))
+    return at_edge & (c.mass >= EDGE_OBJECT_SHARE * c.mass[digit]) & apart
+
+
+def _seed(c: Components, eligible: np.ndarray, at_edge: np.ndarray) -> int:
+    """The heaviest eligible component or, when that one is an object cut by the
+    picture's edge, the heaviest eligible one inside the picture with at least
+    ``EDGE_SEED_SHARE`` of its mass."""
+    mass = np.where(eligible, c.mass, -1.0)
+    inside = np.where(eligible & ~at_edge, c.mass, -1.0)
+    best, best_inside = int(np.argmax(mass)), int(np.argmax(inside))
+    if (at_edge[best] and inside[best_inside] >= EDGE_SEED_SHARE * mass[best]
+            and _edge_objects(c, at_edge, best_inside)[best]):
+        return best_inside
+    return best
+
+
 def choose(c: Components, shape: tuple[int, int], min_mass_frac: float = 0.03,
            reach: float = 0.5) -> np.ndarray:
     """(n,) bool: the components that make up the digit (all False if none qualifies).
 
-    Seeds with the heaviest component that is not a ruled line, then repeatedly adds
-    components with at least ``min_mass_frac`` of its mass whose bounding box lies
-    within ``reach`` x (group's longest side) of the group's box.
+    Seeds with the heaviest component that is not a ruled line or a frame (preferring
+    one inside the picture, see ``_seed``), then repeatedly adds components with at
+    least ``min_mass_frac`` of its mass whose bounding box lies within ``reach`` x
+    (group's longest side) of the group's box; objects cut by the edge (``_edge_objects``)
+    never join an inside seed.
     """
     n = c.area.size
     candidates = c.area >= 2
@@ -210,8 +285,13 @@ def choose(c: Components, shape: tuple[int, int], min_mass_frac: float = 0.03,
     chosen = np.zeros(n, bool)
     if not eligible.any():
         return chosen
-    seed = int(np.argmax(np.where(eligible, c.mass, -1.0)))
+    framed = eligible & ~_frames(c, eligible)
+    eligible = framed if framed.any() else eligible
+    at_edge = _at_edge(c, shape)
+    seed = _seed(c, eligible, at_edge)
     eligible &= c.mass >= min_mass_frac * c.mass[seed]
+    if not at_edge[seed]:
+        eligible &= ~_edge_objects(c, at_edge, seed)
     chosen[seed] = True
     if eligible.sum() == 1:  # one blob: nothing to add
         return chosen

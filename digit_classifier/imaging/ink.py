@@ -117,15 +117,46 @@ def border_values(plane: np.ndarray, frac: float = 0.04) -> np.ndarray:
                            plane[:, :bw].ravel(), plane[:, -bw:].ravel()])
 
 
+#: The ink extremes of a picture are its percentiles this many pixels in from either end
+#: (but at most 0.5 % in): a small digit on a large page may be far less than 0.5 % ink.
+EXTREME_PIXELS = 40
+
+
+def extreme_percentiles(n: int) -> list[float]:
+    """The [low, high] percentiles (0-100) that ``EXTREME_PIXELS`` of ``n`` pixels lie beyond."""
+    tail = min(0.5, 100.0 * EXTREME_PIXELS / max(n, 1))
+    return [tail, 100.0 - tail]
+
+
+def ink_extremes(values: np.ndarray) -> tuple[float, float]:
+    """(dark, bright) extremes of non-empty ``values``: ``extreme_percentiles`` of its size."""
+    lo, hi = quantiles(values, extreme_percentiles(np.size(values))).tolist()
+    return lo, hi
+
+
+#: The border decides the polarity when one extreme lies further from the border's
+#: median than the other by at least this fraction of the contrast.
+POLARITY_MARGIN = 0.5
+
+
 def ink_polarity(plane: np.ndarray, extremes: tuple[float, float] | None = None) -> bool:
     """True when the ink is dark on a light background in (h, w) ``plane``.
 
-    The background level is the border median; the ink is whichever extreme (0.5th /
-    99.5th percentile, or ``extremes`` when the caller already has them) lies further.
+    The background level is the border median; the ink is whichever extreme
+    (``ink_extremes(plane)``, or ``extremes`` when the caller already has them) lies
+    clearly further. When neither does (a shadow or a lighting gradient across the
+    border puts its median half-way), both readings are flattened and the one that
+    leaves strokes standing out of a flat floor wins: read the wrong way round, the
+    paper is "ink" that the background estimate removes, leaving only noise.
     """
     bg = float(quantiles(border_values(plane), 50))
-    lo, hi = extremes if extremes is not None else quantiles(plane, [0.5, 99.5])
-    return (bg - lo) > (hi - bg)
+    lo, hi = extremes if extremes is not None else ink_extremes(plane)
+    margin = (bg - lo) - (hi - bg)
+    if abs(margin) >= POLARITY_MARGIN * (hi - lo):
+        return margin > 0
+    step = max(1, max(plane.shape) // 160)
+    sub = np.ascontiguousarray(plane[::step, ::step], np.float32)
+    return _separation(flatten(1.0 - sub)) >= _separation(flatten(sub))
 
 
 def _edge_padded(x: np.ndarray, h: int, w: int) -> np.ndarray:
@@ -138,21 +169,33 @@ def _edge_padded(x: np.ndarray, h: int, w: int) -> np.ndarray:
     return out
 
 
-def _min3(grid: np.ndarray) -> np.ndarray:
-    """3x3 minimum filter of a small (h, w) grid, edges repeated (separable)."""
-    rows = grid.copy()
-    np.minimum(rows[1:], grid[:-1], out=rows[1:])
-    np.minimum(rows[:-1], grid[1:], out=rows[:-1])
-    out = rows.copy()
-    np.minimum(out[:, 1:], rows[:, :-1], out=out[:, 1:])
-    np.minimum(out[:, :-1], rows[:, 1:], out=out[:, :-1])
+def _window(grid: np.ndarray, size: int, op) -> np.ndarray:
+    """``size`` x ``size`` minimum (``op=np.minimum``) or maximum (``np.maximum``) filter
+    of a small (h, w) grid, edges repeated (separable)."""
+    r = size // 2
+    h, w = grid.shape
+    p = np.pad(grid, r, mode="edge")
+    rows = p[:, :w].copy()
+    for j in range(1, size):
+        op(rows, p[:, j:j + w], out=rows)
+    out = rows[:h].copy()
+    for i in range(1, size):
+        op(out, rows[i:i + h], out=out)
     return out
 
 
-def _block_background(x: np.ndarray, blocks: int = 8) -> np.ndarray | float:
+#: The background grid has this many blocks along the picture's longer side ...
+BACKGROUND_BLOCKS = 32
+#: ... and an opening (minimum, then maximum) over this many blocks square removes the
+#: strokes from it: wide enough for a marker stroke, while a shadow's edge keeps its place.
+BACKGROUND_WINDOW = 5
+
+
+def _block_background(x: np.ndarray, blocks: int = BACKGROUND_BLOCKS) -> np.ndarray | float:
     """Smooth background estimate of ink-bright (h, w) ``x``: per-block 20th percentile,
-    a 3x3-block minimum (so thick strokes do not leak in), bilinear upsampling.
-    A uniform estimate comes back as one float (no upsampling needed)."""
+    a ``BACKGROUND_WINDOW``-block opening (the minimum drops even thick strokes, the
+    maximum after it puts the edges of shadows and lit areas back where they were),
+    bilinear upsampling. A uniform estimate comes back as one float (no upsampling)."""
     h, w = x.shape
     bs = max(4, int(np.ceil(max(h, w) / blocks)))
     gh, gw = -(-h // bs), -(-w // bs)
@@ -165,7 +208,7 @@ def _block_background(x: np.ndarray, blocks: int = 8) -> np.ndarray | float:
     part = np.partition(tiles, (k, k + 1), axis=2)
     lo, hi = part[:, :, k], part[:, :, k + 1]
     grid = (lo + (hi - lo) * np.float32(pos - k)).astype(np.float32)
-    grid = _min3(grid)
+    grid = _window(_window(grid, BACKGROUND_WINDOW, np.minimum), BACKGROUND_WINDOW, np.maximum)
     if grid.max() == grid.min():
         return float(grid[0, 0])
     img = Image.fromarray(grid, mode="F")
@@ -180,18 +223,18 @@ def _uniform_floor(padded: np.ndarray, bs: int, need: int) -> bool:
 
     A "floor tile" holds at least ``need`` pixels at m: its k-th smallest value is m
     and, when the percentile interpolates, so is the (k + 1)-th, so its 20th
-    percentile is exactly m. No percentile is below m, so after the 3x3-block minimum
-    every block with a floor tile in its neighbourhood is m. When that is every block
-    the background is the float m: the result of the partition over all tiles, for a
-    compare and a sum.
+    percentile is exactly m. No percentile is below m, so after the window minimum
+    every block with a floor tile in its window is m. When that is every block, the
+    maximum that follows keeps them all m and the background is the float m: the
+    result of the partition over all tiles, for a compare and a sum.
     """
     gh, gw = padded.shape[0] // bs, padded.shape[1] // bs
     at_floor = (padded == padded.min()).reshape(gh, bs, gw, bs)
     floor_tile = at_floor.sum(axis=(1, 3)) >= need
     if floor_tile.all():
         return True
-    # The 3x3-block minimum puts m in every block next to (or on) a floor tile.
-    return not _min3(~floor_tile).any()
+    # The window minimum puts m in every block with a floor tile in its window.
+    return not _window(~floor_tile, BACKGROUND_WINDOW, np.minimum).any()
 
 
 def flatten(x: np.ndarray) -> np.ndarray:
@@ -220,8 +263,8 @@ def ink_map(channels: np.ndarray, auto_channel: bool = True,
     Candidates are the luminance and, with ``auto_channel``, each colour channel; the
     one whose flattened map (judged on a subsampled copy, for speed) has the clearly
     largest ink/background separation wins, so coloured ink on coloured paper keeps
-    its contrast. ``extremes``: the 0.5th/99.5th percentiles of a grey (c = 1) image
-    when the caller already has them.
+    its contrast. ``extremes``: ``ink_extremes(plane)`` of a grey (c = 1) image when the
+    caller already has them.
     """
     if channels.shape[0] != 3:
         return flatten(_to_ink(channels[0].astype(np.float32, copy=False), extremes))

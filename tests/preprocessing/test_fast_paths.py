@@ -30,13 +30,15 @@ def _ref_filter(x: np.ndarray, size: int, reduce) -> np.ndarray:
     return reduce([p[i:i + h, j:j + w] for i in range(size) for j in range(size)], axis=0)
 
 
-def _ref_block_background(x: np.ndarray, blocks: int = 8) -> np.ndarray:
+def _ref_block_background(x: np.ndarray, blocks: int = 32, window: int = 5) -> np.ndarray:
+    """Per-block 20th percentile, a window x window opening (minimum, then maximum), bilinear."""
     h, w = x.shape
     bs = max(4, int(np.ceil(max(h, w) / blocks)))
     gh, gw = -(-h // bs), -(-w // bs)
     padded = np.pad(x, ((0, gh * bs - h), (0, gw * bs - w)), mode="edge")
     tiles = padded.reshape(gh, bs, gw, bs).transpose(0, 2, 1, 3).reshape(gh, gw, bs * bs)
-    grid = _ref_filter(np.percentile(tiles, 20, axis=2).astype(np.float32), 3, np.min)
+    grid = np.percentile(tiles, 20, axis=2).astype(np.float32)
+    grid = _ref_filter(_ref_filter(grid, window, np.min), window, np.max)
     big = Image.fromarray(grid, mode="F").resize((gw * bs, gh * bs), Image.Resampling.BILINEAR)
     return np.asarray(big, np.float32)[:h, :w]
 

@@ -1,0 +1,101 @@
+"""Photos of a sheet that does not fill the frame: keep the sheet, paint the surround over.
+
+A phone photo of a note often shows the table around the paper (or the wall around a
+blackboard). The preprocessing takes the background from the picture's border and looks
+for the digit among the ink-coloured blobs, so there the table reads as background and
+the sheet as one huge stroke. ``isolate_sheet`` finds the sheet, the largest blob of the
+brightness class that does not dominate the border, provided it is big, solid and thick
+(a stroke is none of these), and paints everything outside it, a thin strip along its
+edge included, in the sheet's own colour. What is inside the sheet (the digit, ruled
+lines, shading) is left as it is.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from digit_classifier.imaging import components, ink, mnist_form
+
+#: Working copies with a shorter side under this (px) are crops, never scenes with a sheet.
+MIN_SIDE = 64
+#: At least this share of the border ring must be surround (the sheet's other class).
+BORDER_SHARE = 0.6
+#: The sheet covers at least this fraction of the picture ...
+MIN_AREA = 0.2
+#: ... its bounding box spans at least this fraction of the picture's width and height ...
+MIN_EXTENT = 0.35
+#: ... it fills at least this fraction of its bounding box (a tilted sheet fills ~0.6+) ...
+MIN_FILL = 0.6
+#: ... and it is thick: 2 * area / perimeter at least this fraction of the box's shorter
+#: side (a rectangle with a digit in it: ~0.3; a marker stroke: under 0.1).
+MIN_THICKNESS = 0.15
+#: The strip along the sheet's edge painted over too (fraction of the shorter side):
+#: the edge's shadow and anti-aliasing would otherwise read as a long faint stroke.
+EDGE_STRIP = 0.02
+
+
+def isolate_sheet(channels: np.ndarray, grey: np.ndarray) -> np.ndarray | None:
+    """Opaque (c, h, w) float ``channels`` with grey image (h, w) ``grey`` -> (c, h, w)
+    channels with everything outside the sheet painted in the sheet's median colour,
+    or None when the picture does not show a sheet with a surround around it."""
+    h, w = grey.shape
+    if min(h, w) < MIN_SIDE:
+        return None
+    # The threshold and the first two tests need only a coarse copy (~128 px a side).
+    step = max(1, max(h, w) // 128)
+    coarse = grey[::step, ::step]
+    threshold = ink.otsu_threshold(np.clip(coarse, 0.0, 1.0))
+    coarse_bright = coarse > threshold
+    bright_border = float(ink.border_values(coarse_bright).mean())
+    surround_is_bright = bright_border >= 0.5
+    if max(bright_border, 1.0 - bright_border) < BORDER_SHARE:
+        return None
+    sheet_share = 1.0 - coarse_bright.mean() if surround_is_bright else coarse_bright.mean()
+    if sheet_share < MIN_AREA:  # the usual digit photo stops here
+        return None
+    bright = grey > threshold
+    blob = _largest_solid_blob(~bright if surround_is_bright else bright)
+    if blob is None:
+        return None
+    outside = _outside(blob)
+    outside = mnist_form.dilate(outside, 2 * max(1, round(EDGE_STRIP * min(h, w))) + 1)
+    if outside.all():
+        return None
+    colour = np.median(channels[:, blob], axis=1).astype(channels.dtype)
+    out = channels.copy()
+    out[:, outside] = colour[:, None]
+    return out
+
+
+def _largest_solid_blob(mask: np.ndarray) -> np.ndarray | None:
+    """The largest 8-connected component of boolean (h, w) ``mask`` as a mask, if it is
+    big, spread out, solid and thick enough to be a sheet (see the module constants)."""
+    h, w = mask.shape
+    runs = components.find_runs(mask)
+    if runs.n == 0:
+        return None
+    stats = components.run_stats(runs, mask)
+    i = int(stats.area.argmax())
+    box_h = int(stats.bottom[i] - stats.top[i] + 1)
+    box_w = int(stats.right[i] - stats.left[i] + 1)
+    area = int(stats.area[i])
+    if (area < MIN_AREA * h * w or box_h < MIN_EXTENT * h or box_w < MIN_EXTENT * w
+            or area < MIN_FILL * box_h * box_w):
+        return None
+    blob = components.paint(runs, runs.label == i) > 0
+    if mnist_form.stroke_width(blob) < MIN_THICKNESS * min(box_h, box_w):
+        return None
+    return blob
+
+
+def _outside(blob: np.ndarray) -> np.ndarray:
+    """Boolean (h, w): the pixels outside ``blob`` that connect to the picture's border.
+
+    The blob's holes (the digit and anything else drawn on the sheet) are not outside."""
+    h, w = blob.shape
+    runs = components.find_runs(~blob)
+    if runs.n == 0:
+        return np.zeros_like(blob)
+    stats = components.run_stats(runs, blob)
+    touches = (stats.top == 0) | (stats.left == 0) | (stats.bottom == h - 1) | (stats.right == w - 1)
+    return components.paint(runs, touches[runs.label]) > 0

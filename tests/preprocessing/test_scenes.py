@@ -1,0 +1,193 @@
+"""Photos of harder scenes: a sheet on a table, a small digit on a page, shadows, a chalk board."""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from digit_classifier.imaging import ink, sheet
+from digit_classifier.predictor import Predictor
+from digit_classifier.preprocessing import PreprocessConfig, preprocess_image, trace_image
+from digit_classifier.preprocessing import _grey, _opaque_channels
+from tests import image_factory as f
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+from realistic_set import SCENES, render_scene  # noqa: E402
+
+N_PER_SCENE = 60
+
+
+def _scene_photos(mnist_test, kind: str) -> tuple[list[bytes], np.ndarray, np.ndarray]:
+    images, labels = mnist_test[0][:N_PER_SCENE], mnist_test[1][:N_PER_SCENE]
+    rng = np.random.default_rng(SCENES.index(kind))
+    return [render_scene(d, rng, kind) for d in images], images, labels
+
+
+@pytest.mark.parametrize("kind", SCENES)
+def test_scene_photos_come_back_close_to_the_digit(mnist_test, kind):
+    photos, images, _ = _scene_photos(mnist_test, kind)
+    corr = [np.corrcoef(preprocess_image(p), d.reshape(784) / 255.0)[0, 1] for p, d in zip(photos, images)]
+    # Thickened or thinned strokes (part of every scene) lower the correlation; before the
+    # sheet, extremes and shadow handling these scenes gave medians of 0.0-0.53.
+    assert np.median(corr) > 0.8, f"{kind}: median correlation {np.median(corr):.3f}"
+    assert np.mean(corr) > 0.75, f"{kind}: mean correlation {np.mean(corr):.3f}"
+
+
+@pytest.mark.parametrize("kind", SCENES)
+def test_scene_photos_are_recognised(quick_model_path, mnist_test, kind):
+    predictor = Predictor.from_file(quick_model_path)
+    photos, _, labels = _scene_photos(mnist_test, kind)
+    correct = sum(predictor.predict(p).digit == label for p, label in zip(photos, labels))
+    assert correct >= 0.9 * len(photos), f"{kind}: {correct}/{len(photos)}"
+
+
+def _jpeg(grey: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray((np.clip(grey, 0, 1) * 255).astype(np.uint8)).save(buf, "JPEG", quality=90)
+    return buf.getvalue()
+
+
+def _dark_digit_on(page: np.ndarray, index: int, top: int, left: int, size: int) -> None:
+    digit = np.asarray(Image.fromarray(f.mnist_digit(index)[0]).resize((size, size), Image.Resampling.BICUBIC),
+                       np.float32) / 255.0
+    region = page[top:top + size, left:left + size]
+    page[top:top + size, left:left + size] = region * (1 - digit) + 0.1 * digit
+
+
+def _sheet_on_table() -> np.ndarray:
+    page = np.full((600, 800), 0.22, np.float32)   # a dark table ...
+    page[80:520, 110:690] = 0.92                   # ... and the sheet on it
+    _dark_digit_on(page, 0, 150, 280, 260)
+    return page
+
+
+def test_isolate_sheet_paints_the_table_in_the_sheets_colour():
+    page = _sheet_on_table()
+    channels = page[None]
+    out = sheet.isolate_sheet(channels, page)
+    assert out is not None and out.shape == channels.shape
+    assert np.allclose(out[0, :60], 0.92, atol=0.01) and np.allclose(out[0, :, :90], 0.92, atol=0.01)
+    np.testing.assert_array_equal(out[0, 150:410, 280:540], page[150:410, 280:540])  # the digit stays
+
+
+def test_a_sheet_on_a_table_is_read_on_the_sheet():
+    data = _jpeg(_sheet_on_table())
+    with_sheet = preprocess_image(data)
+    without = preprocess_image(data, PreprocessConfig(isolate_sheet=False))
+    digit = f.mnist_digit(0)[0].reshape(784) / 255.0
+    assert np.corrcoef(with_sheet, digit)[0, 1] > 0.85
+    assert np.corrcoef(without, digit)[0, 1] < 0.5  # the whole sheet read as one stroke
+
+
+@pytest.mark.parametrize("make", [
+    lambda: f.digit_png_bytes(3),                         # a digit on paper filling the frame
+    lambda: f.digit_png_bytes(8, dark_on_light=False),    # white on black
+    lambda: f.huge_jpeg_bytes(),                          # a phone photo of a page
+    lambda: f.square_png_bytes(40),                       # under the scene size
+])
+def test_isolate_sheet_leaves_ordinary_pictures_alone(make):
+    channels = _opaque_channels(make(), PreprocessConfig())
+    assert sheet.isolate_sheet(channels, _grey(channels)) is None
+
+
+def test_a_bold_bar_taken_for_a_sheet_falls_back_to_the_picture_as_it_is():
+    bar = np.zeros((300, 300), np.float32)
+    bar[30:270, 90:210] = 1.0                             # a white "1" as wide as a sheet
+    data = _jpeg(bar)
+    channels = _opaque_channels(data, PreprocessConfig())
+    assert sheet.isolate_sheet(channels, _grey(channels)) is not None  # it does look like one
+    np.testing.assert_array_equal(preprocess_image(data),
+                                  preprocess_image(data, PreprocessConfig(isolate_sheet=False)))
+
+
+def test_a_small_digit_on_a_large_page_is_found():
+    page = np.full((1200, 900), 0.93, np.float32)
+    _dark_digit_on(page, 1, 300, 500, 70)                 # under 0.5 % of the pixels are ink
+    out = preprocess_image(_jpeg(page))
+    assert np.corrcoef(out, f.mnist_digit(1)[0].reshape(784) / 255.0)[0, 1] > 0.85
+
+
+def test_polarity_under_a_shadow_across_the_border():
+    page = np.full((400, 400), 0.95, np.float32)
+    _dark_digit_on(page, 0, 60, 60, 280)
+    x = np.arange(400, dtype=np.float32)[None, :]
+    page *= 0.5 + 0.5 / (1 + np.exp(-(x - 220) / 15))     # the left half in shadow
+    assert ink.ink_polarity(page) is True
+    assert ink.ink_polarity(1.0 - page) is False
+
+
+def _png_of(page: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray((np.clip(page, 0, 1) * 255).astype(np.uint8)).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def _with(page: np.ndarray, draw) -> np.ndarray:
+    img = Image.fromarray((page * 255).astype(np.uint8))
+    draw(ImageDraw.Draw(img))
+    return np.asarray(img, np.float32) / 255.0
+
+
+def _same_digit_crop(got, plain) -> None:
+    """The chosen ink is the plain picture's digit (within threshold rounding), nothing more."""
+    assert abs(got.crop.shape[0] - plain.crop.shape[0]) <= 2 and abs(got.crop.shape[1] - plain.crop.shape[1]) <= 2
+    assert abs(int(got.mask.sum()) - int(plain.mask.sum())) <= 0.1 * plain.mask.sum()
+
+
+@pytest.mark.parametrize("index", [0, 1, 2, 3])
+@pytest.mark.parametrize("size, place, distractor", [
+    # A box drawn round the digit (a form's field): hollow, with the digit inside.
+    ((400, 400), (80, 80, 240), lambda d: d.rectangle([(50, 50), (350, 350)], outline=60, width=4)),
+    # A pen lying across a corner: heavier than the digit and cut by the edge, an object.
+    ((480, 640), (100, 120, 280), lambda d: d.line([(470, 480), (640, 300)], fill=30, width=40)),
+], ids=["box", "pen"])
+def test_marks_that_are_not_the_digit_are_left_out(index, size, place, distractor):
+    page = np.full(size, 0.93, np.float32)
+    _dark_digit_on(page, index, *place)
+    _same_digit_crop(trace_image(_png_of(_with(page, distractor))), trace_image(_png_of(page)))
+
+
+def _five(top: int) -> np.ndarray:
+    """A "5" in pen strokes whose long top bar stands apart from its body."""
+    page = np.full((280, 280), 1.0, np.float32)
+
+    def draw(d):
+        d.line([(90, 60 + top), (85, 130 + top)], fill=0, width=18)
+        d.arc([(70, 110 + top), (210, 250 + top)], start=230, end=140, fill=0, width=18)
+        d.line([(100, 45 + top), (210, 45 + top)], fill=0, width=18)
+    return _with(page, draw)
+
+
+def test_a_digit_against_the_edge_keeps_its_detached_pieces():
+    """The body touches the bottom edge and the bar is a separate, inside component:
+    the bar must not be taken for the digit and the body for an object in the frame."""
+    against_edge = _five(40)
+    assert against_edge[-1].min() < 0.5            # the body really touches the edge
+    mask = trace_image(_png_of(against_edge)).mask
+    assert mask[75:95].any() and mask[150:].any()  # the bar (rows 76-94) and the body
+
+
+def test_frames_are_hollow_outlines_holding_heavy_ink():
+    from digit_classifier.imaging import components
+
+    mask = np.zeros((100, 100), bool)
+    mask[10:90, 10:13] = mask[10:90, 87:90] = mask[10:13, 10:90] = mask[87:90, 10:90] = True  # a box
+    mask[30:70, 45:55] = True                      # a stroke inside it
+    mask[5:7, 95:97] = True                        # a speck outside
+    runs = components.find_runs(mask)
+    stats = components.run_stats(runs, mask.astype(np.float32))
+    frames = components._frames(stats, stats.area >= 2)
+    box_label = runs.label[np.flatnonzero(runs.row == 10)[0]]
+    assert frames[box_label] and frames.sum() == 1
+    ring = np.zeros((100, 100), bool)               # a "0" with a speck in its counter
+    yy, xx = np.mgrid[0:100, 0:100]
+    ring[(np.hypot(yy - 50, xx - 50) < 40) & (np.hypot(yy - 50, xx - 50) > 32)] = True
+    ring[50:52, 50:52] = True
+    runs = components.find_runs(ring)
+    stats = components.run_stats(runs, ring.astype(np.float32))
+    assert not components._frames(stats, stats.area >= 2).any()
