@@ -1,15 +1,18 @@
 """Benchmark: throughput and latency of POST /api/v1/predict under Apache + mod_wsgi.
 
-Two servers with the same mod_wsgi-express settings (127.0.0.1, daemon mode,
-2 processes x 4 threads): our wsgi.py with a real model, and bench/minimal_app.py,
-a Flask endpoint that reads the same multipart upload and answers constant JSON.
+Three servers with the same mod_wsgi-express settings (127.0.0.1, daemon mode,
+2 processes x 4 threads): our wsgi.py with a real model; bench/minimal_app.py,
+a Flask endpoint that reads the same multipart upload and answers constant JSON; and
+bench/forward_only_app.py, our app with decoding and preprocessing taken out (the
+forward pass on a fixed input), whose throughput bounds what any faster image
+pipeline could reach.
 ``wrk`` (Debian package ``wrk``; a C client that leaves the CPU to the servers)
 sends the same small PNG over 16 connections for a bounded time; the servers
-alternate round by round so background load hits both alike.
+take turns, in a rotating order, so background load hits them alike.
 
 Usage::
 
-    python bench/serve.py [--model FILE] [--duration 15] [--rounds 2] [--connections 16]
+    python bench/serve.py [--model FILE] [--duration 15] [--rounds 3] [--connections 16]
 
 Writes bench/results/serve.json and serve.md and prints them. Target: our
 endpoint reaches at least 80 % of the minimal endpoint's requests per second.
@@ -116,7 +119,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--model", type=Path, default=None,
                         help="model file (default: $DIGIT_CLASSIFIER_MODEL or data/model.pkl)")
     parser.add_argument("--duration", type=int, default=15, help="seconds per measured run (default 15)")
-    parser.add_argument("--rounds", type=int, default=2, help="alternating rounds per server (default 2)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds per server, order rotating (default 3)")
     parser.add_argument("--warmup", type=int, default=3, help="seconds of unmeasured load first (default 3)")
     parser.add_argument("--connections", type=int, default=16, help="concurrent connections (default 16)")
     parser.add_argument("--wrk-threads", type=int, default=2, help="wrk threads (default 2)")
@@ -138,18 +141,21 @@ def write_results(results: dict, out: Path) -> str:
         "# Serving benchmark: POST /api/v1/predict under Apache + mod_wsgi", "",
         f"Apache + mod_wsgi daemon mode, {cfg['processes']} processes x {cfg['threads']} threads, 127.0.0.1; "
         f"wrk {cfg['wrk_threads']} threads, {cfg['connections']} connections, "
-        f"{cfg['rounds']} x {cfg['duration_s']} s per server (alternating), {cfg['image_bytes']}-byte PNG "
+        f"{cfg['rounds']} x {cfg['duration_s']} s per server (rotating order), {cfg['image_bytes']}-byte PNG "
         f"(multipart field `image`). {results['machine']['cpus']} CPUs, load average "
         f"{results['machine']['loadavg_before']} before the run.", "",
         "| endpoint | requests/s | p50 ms | p99 ms | errors |", "|---|---:|---:|---:|---:|",
     ]
-    for name, label in [("minimal", "minimal Flask endpoint (constant JSON)"), ("app", "digit_classifier")]:
+    for name, label in [("minimal", "minimal Flask endpoint (constant JSON)"), ("app", "digit_classifier"),
+                        ("forward_only", "digit_classifier without decoding/preprocessing (ceiling)")]:
         r = results["endpoints"][name]
         lines.append(f"| {label} | {r['rps']:.1f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | "
                      f"{sum(r['errors'].values())} |")
     verdict = "meets" if results["passed"] else "misses"
     lines += ["", f"Ratio: **{100 * results['ratio']:.0f} %** of the minimal endpoint's throughput "
                   f"({verdict} the {100 * TARGET_RATIO:.0f} % target).", "",
+              f"Ceiling: the forward pass and web layer alone reach **{100 * results['ratio_forward_only']:.0f} %**; "
+              "no faster decoding or preprocessing can take the endpoint above that.", "",
               "Caveat: client and both servers share the machine's cores; wrk's own CPU use and any "
               "background load lower both figures, so read the ratio rather than the absolute numbers."]
     markdown = "\n".join(lines) + "\n"
@@ -186,19 +192,22 @@ def main(argv=None) -> int:
                "DIGIT_CLASSIFIER_INSTANCE_PATH": str(files / "instance"),
                "DIGIT_CLASSIFIER_LOG_LEVEL": "WARNING"}
         common = {"processes": args.processes, "threads": args.threads}
-        servers = {"app": express.ExpressServer(script=REPO_ROOT / "wsgi.py", env=env, **common),
-                   "minimal": express.ExpressServer(script=REPO_ROOT / "bench" / "minimal_app.py", **common)}
+        servers = {"minimal": express.ExpressServer(script=REPO_ROOT / "bench" / "minimal_app.py", **common),
+                   "app": express.ExpressServer(script=REPO_ROOT / "wsgi.py", env=env, **common),
+                   "forward_only": express.ExpressServer(script=REPO_ROOT / "bench" / "forward_only_app.py",
+                                                         env=env, **common)}
         try:
             for server in servers.values():
                 server.start(timeout=90)
             for name, server in servers.items():
-                check_answer(server.url + "/api/v1/predict", png, expect_digit=name == "app")
+                check_answer(server.url + "/api/v1/predict", png, expect_digit=name != "minimal")
             loadavg = os.getloadavg()
             runs = {name: [] for name in servers}
             for name, server in servers.items():
                 run_wrk(server.url + "/api/v1/predict", files, args.warmup, args.connections, args.wrk_threads)
             for round_no in range(args.rounds):
-                for name in (["minimal", "app"] if round_no % 2 == 0 else ["app", "minimal"]):
+                names = list(servers)
+                for name in names[round_no % len(names):] + names[:round_no % len(names)]:
                     result = run_wrk(servers[name].url + "/api/v1/predict", files, args.duration,
                                      args.connections, args.wrk_threads)
                     runs[name].append(result)
@@ -219,6 +228,7 @@ def main(argv=None) -> int:
         "machine": {"cpus": os.cpu_count(), "loadavg_before": [round(x, 2) for x in loadavg],
                     "python": platform.python_version(), "platform": platform.platform()},
         "endpoints": endpoints, "ratio": round(ratio, 3), "target_ratio": TARGET_RATIO,
+        "ratio_forward_only": round(endpoints["forward_only"]["rps"] / endpoints["minimal"]["rps"], 3),
         "passed": ratio >= TARGET_RATIO,
     }
     print(write_results(results, args.out))

@@ -66,7 +66,11 @@ class Predictor:
 
     def predict(self, source) -> Prediction:
         """Predict one image (bytes, path, file object or PIL image); raises ``ImageError``."""
-        x = preprocess_image(source, self.preprocess_config)
+        return self.predict_prepared(preprocess_image(source, self.preprocess_config))
+
+    def predict_prepared(self, x: np.ndarray) -> Prediction:
+        """The Prediction for one input ``x`` (784,) float32 already in MNIST form (the
+        output of ``preprocess_image``); raises ValueError for another shape or dtype."""
         return self._prediction(x, self.network.predict_proba_one(x, self.temperature))
 
     def predict_many(self, sources: Iterable) -> list[Prediction | ImageError]:

@@ -78,3 +78,21 @@ def test_inverted_digits_are_recognised_without_polarity_detection(quick_model_d
     inverted = prepare_mnist(255 - images, predictor.preprocess_config)  # dark ink on white
     accuracy = float((predictor.predict_arrays(inverted).argmax(1) == labels).mean())
     assert accuracy >= 0.85, f"inverted digits: {accuracy:.1%}"
+
+
+def test_predict_prepared_equals_predict_on_the_preprocessed_row(predictor, digit_folder):
+    from digit_classifier.preprocessing import preprocess_image
+
+    path = next(iter(digit_folder[1]))
+    x = preprocess_image(path, predictor.preprocess_config)
+    direct, prepared = predictor.predict(path), predictor.predict_prepared(x)
+    assert prepared.digit == direct.digit
+    assert prepared.probabilities == direct.probabilities
+    np.testing.assert_array_equal(prepared.image28, direct.image28)
+
+
+@pytest.mark.parametrize("bad", [np.zeros(783, np.float32), np.zeros((28, 28), np.float32),
+                                 np.zeros(784, np.int64)])
+def test_predict_prepared_rejects_rows_not_in_mnist_form(predictor, bad):
+    with pytest.raises(ValueError, match="shape"):
+        predictor.predict_prepared(bad)
