@@ -156,8 +156,8 @@ def write_results(results: dict, out: Path) -> str:
                   f"({verdict} the {100 * TARGET_RATIO:.0f} % target).", "",
               f"Ceiling: the forward pass and web layer alone reach **{100 * results['ratio_forward_only']:.0f} %**; "
               "no faster decoding or preprocessing can take the endpoint above that.", "",
-              "Caveat: client and both servers share the machine's cores; wrk's own CPU use and any "
-              "background load lower both figures, so read the ratio rather than the absolute numbers."]
+              "Caveat: the client and the servers share the machine's cores; wrk's own CPU use and any "
+              "background load lower every figure, so read the ratios rather than the absolute numbers."]
     markdown = "\n".join(lines) + "\n"
     (out / "serve.md").write_text(markdown)
     return markdown

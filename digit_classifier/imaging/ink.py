@@ -171,24 +171,35 @@ def _edge_padded(x: np.ndarray, h: int, w: int) -> np.ndarray:
 
 def _window(grid: np.ndarray, size: int, op) -> np.ndarray:
     """``size`` x ``size`` minimum (``op=np.minimum``) or maximum (``np.maximum``) filter
-    of a small (h, w) grid, edges repeated (separable)."""
+    of a small (h, w) grid, edges repeated (separable). Repeated edge values are already
+    in the window, so the window is simply clipped at the edges: no padded copy."""
     r = size // 2
-    h, w = grid.shape
-    p = np.pad(grid, r, mode="edge")
-    rows = p[:, :w].copy()
-    for j in range(1, size):
-        op(rows, p[:, j:j + w], out=rows)
-    out = rows[:h].copy()
-    for i in range(1, size):
-        op(out, rows[i:i + h], out=out)
+    rows = grid.copy()
+    for k in range(1, r + 1):
+        op(rows[k:], grid[:-k], out=rows[k:])
+        op(rows[:-k], grid[k:], out=rows[:-k])
+    out = rows.copy()
+    for k in range(1, r + 1):
+        op(out[:, k:], rows[:, :-k], out=out[:, k:])
+        op(out[:, :-k], rows[:, k:], out=out[:, :-k])
     return out
+
+
+@lru_cache(maxsize=64)
+def _band(n: int, size: int) -> np.ndarray:
+    """Read-only (n, n) float32 matrix with ones where |i - j| <= size // 2: ``B @ v`` sums
+    ``v`` over a window of ``size`` clipped at the ends."""
+    i = np.arange(n)
+    band = (np.abs(i[:, None] - i[None, :]) <= size // 2).astype(np.float32)
+    band.flags.writeable = False
+    return band
 
 
 #: The background grid has this many blocks along the picture's longer side ...
 BACKGROUND_BLOCKS = 32
 #: ... and an opening (minimum, then maximum) over this many blocks square removes the
 #: strokes from it: wide enough for a marker stroke, while a shadow's edge keeps its place.
-BACKGROUND_WINDOW = 5
+BACKGROUND_WINDOW = 7
 
 
 def _block_background(x: np.ndarray, blocks: int = BACKGROUND_BLOCKS) -> np.ndarray | float:
@@ -229,12 +240,16 @@ def _uniform_floor(padded: np.ndarray, bs: int, need: int) -> bool:
     result of the partition over all tiles, for a compare and a sum.
     """
     gh, gw = padded.shape[0] // bs, padded.shape[1] // bs
-    at_floor = (padded == padded.min()).reshape(gh, bs, gw, bs)
-    floor_tile = at_floor.sum(axis=(1, 3)) >= need
+    at_floor = (padded == padded.min()).reshape(gh, bs, gw * bs)
+    # Per-tile counts in two single-axis sums: several times faster than one sum over
+    # axes (1, 3) when the tiles are small (a 280 px canvas has 9 px tiles).
+    floor_tile = at_floor.sum(axis=1, dtype=np.int32).reshape(gh, gw, bs).sum(axis=2) >= need
     if floor_tile.all():
         return True
-    # The window minimum puts m in every block with a floor tile in its window.
-    return not _window(~floor_tile, BACKGROUND_WINDOW, np.minimum).any()
+    # The window minimum puts m in every block with a floor tile in its window: count the
+    # floor tiles in each block's (clipped) window with two small band-matrix products.
+    counts = _band(gh, BACKGROUND_WINDOW) @ floor_tile.astype(np.float32) @ _band(gw, BACKGROUND_WINDOW)
+    return bool(counts.min() > 0)
 
 
 def flatten(x: np.ndarray) -> np.ndarray:

@@ -30,7 +30,7 @@ def _ref_filter(x: np.ndarray, size: int, reduce) -> np.ndarray:
     return reduce([p[i:i + h, j:j + w] for i in range(size) for j in range(size)], axis=0)
 
 
-def _ref_block_background(x: np.ndarray, blocks: int = 32, window: int = 5) -> np.ndarray:
+def _ref_block_background(x: np.ndarray, blocks: int = 32, window: int = 7) -> np.ndarray:
     """Per-block 20th percentile, a window x window opening (minimum, then maximum), bilinear."""
     h, w = x.shape
     bs = max(4, int(np.ceil(max(h, w) / blocks)))
@@ -352,3 +352,20 @@ def test_sorted_threshold_handles_both_float_widths(dtype):
     x = np.concatenate([rng.random(600) * 0.1, rng.random(150) * 0.5 + 0.5]).astype(dtype)
     x[::37] = 0.3  # many pixels exactly at a candidate threshold level
     assert ink.ink_threshold(x) == _general(ink.ink_threshold, x)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_window_filter_and_band_count_match_padded_references(seed):
+    """``ink._window`` clips the window at the edges instead of padding, and the uniform-floor
+    test counts floor tiles with band matrices instead of a window minimum: same answers."""
+    rng = np.random.default_rng(seed)
+    for _ in range(200):
+        gh, gw = (int(v) for v in rng.integers(1, 12, 2))
+        grid = rng.random((gh, gw)).astype(np.float32)
+        for size in (3, 5, 7):
+            for op, reduce in ((np.minimum, np.min), (np.maximum, np.max)):
+                np.testing.assert_array_equal(ink._window(grid, size, op), _ref_filter(grid, size, reduce))
+        floor = rng.random((gh, gw)) < rng.random() * 0.3
+        by_window = not _ref_filter(~floor, ink.BACKGROUND_WINDOW, np.min).any()
+        counts = ink._band(gh, ink.BACKGROUND_WINDOW) @ floor.astype(np.float32) @ ink._band(gw, ink.BACKGROUND_WINDOW)
+        assert by_window == bool(counts.min() > 0)
