@@ -132,14 +132,6 @@ def _ink_from_channels(channels: np.ndarray, grey: np.ndarray,
                        extremes=extremes if channels.shape[0] == 1 else None)
 
 
-def _ink_image(source: ImageSource, config: PreprocessConfig) -> tuple[np.ndarray, np.ndarray]:
-    """Decode and build the working ink map -> (grey working copy, ink map), both (h, w);
-    the picture as it is, without ``isolate_sheet``."""
-    channels = _opaque_channels(source, config)
-    grey = _grey(channels)
-    return grey.astype(np.float32, copy=False), _ink_from_channels(channels, grey, config)
-
-
 def _soft(flat: np.ndarray, thresholds: tuple[float, float] | None = None
           ) -> tuple[np.ndarray, np.ndarray]:
     """Ink map -> (mask over threshold, soft ink in [0, 1]: 0 under half the threshold,

@@ -76,7 +76,8 @@ def test_single_blob_shortcut_agrees_with_choose(shape, cells):
                                   f.rectangular_png_bytes(0)])
 def test_digit_mask_equals_the_painted_chosen_runs(data):
     config = P.PreprocessConfig()
-    flat = P._ink_image(data, config)[1]
+    channels = P._opaque_channels(data, config)
+    flat = P._ink_from_channels(channels, P._grey(channels), config)
     digit, _, _ = P._mnist_crop(flat, config)
     _, mask, runs, in_digit = P._digit_components(flat, P.ink.ink_threshold(flat))
     assert digit.dtype == bool and digit.shape == flat.shape and digit.any()
