@@ -231,37 +231,40 @@ def _frames(c: Components, candidates: np.ndarray) -> np.ndarray:
     return frames
 
 
-def _at_edge(c: Components, shape: tuple[int, int]) -> np.ndarray:
-    """(n,) bool: components that touch the picture's edge."""
+def at_edge(c: Components, shape: tuple[int, int]) -> np.ndarray:
+    """(n,) bool: components that touch the edge of the (h, w) ``shape`` picture."""
     return (c.top == 0) | (c.left == 0) | (c.bottom == shape[0] - 1) | (c.right == shape[1] - 1)
 
 
-def _box_gaps(c: Components, i: int) -> np.ndarray:
-    """(n,) pixels between component i's bounding box and every other's (0: they overlap)."""
-    gap_y = np.maximum(0, np.maximum(c.top - c.bottom[i], c.top[i] - c.bottom))
-    gap_x = np.maximum(0, np.maximum(c.left - c.right[i], c.left[i] - c.right))
+def _box_gaps(c: Components, box) -> np.ndarray:
+    """(n,) pixels between ``box`` (top, left, bottom, right, inclusive) and every
+    component's bounding box (0 where they overlap)."""
+    top, left, bottom, right = box
+    gap_y = np.maximum(0, np.maximum(c.top - bottom, top - c.bottom))
+    gap_x = np.maximum(0, np.maximum(c.left - right, left - c.right))
     return np.maximum(gap_y, gap_x)
 
 
-def _edge_objects(c: Components, at_edge: np.ndarray, digit: int) -> np.ndarray:
+def _edge_objects(c: Components, edge: np.ndarray, digit: int) -> np.ndarray:
     """(n,) bool: the components cut by the picture's edge that are objects in the frame
     rather than pieces of a digit whose main component is ``digit`` (see the constants)."""
     size = max(c.bottom[digit] - c.top[digit], c.right[digit] - c.left[digit]) + 1
     thickness = c.area / np.maximum(c.runs, 1)
-    apart = ((_box_gaps(c, digit) >= EDGE_OBJECT_GAP * size)
+    digit_box = (c.top[digit], c.left[digit], c.bottom[digit], c.right[digit])
+    apart = ((_box_gaps(c, digit_box) >= EDGE_OBJECT_GAP * size)
              | (thickness >= EDGE_OBJECT_THICKER * thickness[digit]))
-    return at_edge & (c.mass >= EDGE_OBJECT_SHARE * c.mass[digit]) & apart
+    return edge & (c.mass >= EDGE_OBJECT_SHARE * c.mass[digit]) & apart
 
 
-def _seed(c: Components, eligible: np.ndarray, at_edge: np.ndarray) -> int:
+def _seed(c: Components, eligible: np.ndarray, edge: np.ndarray) -> int:
     """The heaviest eligible component or, when that one is an object cut by the
     picture's edge, the heaviest eligible one inside the picture with at least
     ``EDGE_SEED_SHARE`` of its mass."""
     mass = np.where(eligible, c.mass, -1.0)
-    inside = np.where(eligible & ~at_edge, c.mass, -1.0)
+    inside = np.where(eligible & ~edge, c.mass, -1.0)
     best, best_inside = int(np.argmax(mass)), int(np.argmax(inside))
-    if (at_edge[best] and inside[best_inside] >= EDGE_SEED_SHARE * mass[best]
-            and _edge_objects(c, at_edge, best_inside)[best]):
+    if (edge[best] and inside[best_inside] >= EDGE_SEED_SHARE * mass[best]
+            and _edge_objects(c, edge, best_inside)[best]):
         return best_inside
     return best
 
@@ -287,20 +290,18 @@ def choose(c: Components, shape: tuple[int, int], min_mass_frac: float = 0.03,
         return chosen
     framed = eligible & ~_frames(c, eligible)
     eligible = framed if framed.any() else eligible
-    at_edge = _at_edge(c, shape)
-    seed = _seed(c, eligible, at_edge)
+    edge = at_edge(c, shape)
+    seed = _seed(c, eligible, edge)
     eligible &= c.mass >= min_mass_frac * c.mass[seed]
-    if not at_edge[seed]:
-        eligible &= ~_edge_objects(c, at_edge, seed)
+    if edge.any() and not edge[seed]:  # nothing to keep out when nothing touches the edge
+        eligible &= ~_edge_objects(c, edge, seed)
     chosen[seed] = True
     if eligible.sum() == 1:  # one blob: nothing to add
         return chosen
     box = [c.top[seed], c.left[seed], c.bottom[seed], c.right[seed]]
     while True:
         size = max(box[2] - box[0], box[3] - box[1]) + 1
-        gap_y = np.maximum(0, np.maximum(c.top - box[2], box[0] - c.bottom))
-        gap_x = np.maximum(0, np.maximum(c.left - box[3], box[1] - c.right))
-        near = eligible & ~chosen & (np.maximum(gap_y, gap_x) <= reach * size)
+        near = eligible & ~chosen & (_box_gaps(c, box) <= reach * size)
         if not near.any():
             return chosen
         chosen |= near

@@ -92,10 +92,8 @@ def _outside(blob: np.ndarray) -> np.ndarray:
     """Boolean (h, w): the pixels outside ``blob`` that connect to the picture's border.
 
     The blob's holes (the digit and anything else drawn on the sheet) are not outside."""
-    h, w = blob.shape
     runs = components.find_runs(~blob)
     if runs.n == 0:
         return np.zeros_like(blob)
     stats = components.run_stats(runs, blob)
-    touches = (stats.top == 0) | (stats.left == 0) | (stats.bottom == h - 1) | (stats.right == w - 1)
-    return components.paint(runs, touches[runs.label]) > 0
+    return components.paint(runs, components.at_edge(stats, blob.shape)[runs.label]) > 0
