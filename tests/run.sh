@@ -44,8 +44,15 @@ build_venv() {
 
 # The Apache tests run mod_wsgi daemons as www-data, which must reach the checkout and .venv:
 # grant traversal (o+x, not read) on any parent directory that lacks it, e.g. a 0700 temp dir.
+# The checkout itself must also be listable (o+r): Python's import system lists the folders
+# on sys.path, and the editable install puts the checkout there (a clone made straight into
+# a `mktemp -d` folder is 0700).
 let_apache_user_reach_checkout() {
     [ "$(id -u)" -eq 0 ] || return 0
+    if [ -z "$(find "$ROOT" -maxdepth 0 -perm -o+rx)" ]; then
+        echo "== chmod o+rx $ROOT (so www-data can import the checkout)"
+        chmod o+rx "$ROOT"
+    fi
     local dir="$ROOT"
     while [ "$dir" != "/" ]; do
         if [ -z "$(find "$dir" -maxdepth 0 -perm -o+x)" ]; then
