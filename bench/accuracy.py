@@ -32,7 +32,7 @@ from digit_classifier.config import default_data_dir  # noqa: E402
 
 def train_one(profile: str, seed: int, data, save_model: Path | None) -> dict:
     """Train ``profile`` with ``seed``; return its figures (and optionally save the model)."""
-    from digit_classifier.pipeline import train_and_package
+    from digit_classifier.training import train_and_package
     from digit_classifier.training import PROFILES
 
     config = dataclasses.replace(PROFILES[profile], seed=seed)
@@ -80,7 +80,7 @@ def realistic_figures(model_path: Path, folder: Path) -> dict:
 
 def evaluate_saved(model_path: Path, data_dir: Path, realistic: Path | None) -> dict:
     """Test-set (and realistic-set) figures of an existing model file."""
-    from digit_classifier.pipeline import evaluate_model_file
+    from digit_classifier.cli.jobs import evaluate_model_file
 
     started = time.perf_counter()
     results = evaluate_model_file(model_path, data_dir)

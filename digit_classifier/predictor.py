@@ -11,7 +11,7 @@ from typing import Any, Iterable
 import numpy as np
 
 from digit_classifier import model_io
-from digit_classifier.jsonsafe import json_safe
+from digit_classifier.util.jsonsafe import json_safe
 from digit_classifier.nn import MLP
 from digit_classifier.preprocessing import ImageError, PreprocessConfig, preprocess_image
 

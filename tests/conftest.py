@@ -32,7 +32,7 @@ def mnist_dir() -> Path:
 def quick_model_dict(mnist_dir):
     """A model dict trained with the ``quick`` profile on the real MNIST (trained once per session)."""
     from digit_classifier.mnist import load_mnist
-    from digit_classifier.pipeline import train_and_package
+    from digit_classifier.training import train_and_package
     from digit_classifier.training import PROFILES
 
     return train_and_package(PROFILES["quick"], load_mnist(mnist_dir), profile="quick")

@@ -13,7 +13,7 @@ import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from digit_classifier.mnist.atomic import atomic_write_bytes
+from digit_classifier.util.atomic import atomic_write_bytes
 from digit_classifier.mnist.errors import FetchError, SourceError
 from digit_classifier.mnist.files import MNIST_FILES, MnistFile, checked_idx_bytes, is_valid_file
 from digit_classifier.mnist.idx import gzip_bytes, is_gzip

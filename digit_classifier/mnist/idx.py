@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from digit_classifier.mnist.atomic import atomic_write_bytes
+from digit_classifier.util.atomic import atomic_write_bytes
 
 #: IDX type code -> big-endian NumPy dtype, as in LeCun's format description.
 IDX_DTYPES: dict[int, np.dtype] = {

@@ -3,7 +3,7 @@
 from flask import Blueprint, Flask, current_app, jsonify, request
 
 from digit_classifier.preprocessing import ImageError
-from digit_classifier.web import imaging
+from digit_classifier.web import encoding
 from digit_classifier.web.errors import ApiError
 from digit_classifier.web.messages import image_error_status
 from digit_classifier.web.model_state import get_state
@@ -42,7 +42,7 @@ def prediction_json(prediction, with_preprocessed: bool) -> dict:
         "confident": bool(prediction.confident),
     }
     if with_preprocessed:
-        body["preprocessed_png"] = imaging.image28_base64(prediction.image28)
+        body["preprocessed_png"] = encoding.image28_base64(prediction.image28)
     return body
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 from flask import Blueprint, abort, current_app, redirect, render_template, send_from_directory, url_for
 
 from digit_classifier.preprocessing import ImageError
-from digit_classifier.web import imaging
+from digit_classifier.web import encoding
 from digit_classifier.web.forms import UploadForm, first_error
 from digit_classifier.web.messages import friendly, human_bytes, image_error_status
 from digit_classifier.web.model_state import get_state
@@ -93,8 +93,8 @@ def predict():
         "result.html",
         prediction=prediction,
         filename=upload.filename,
-        preview_url=imaging.preview_data_url(raw),
-        input28_url=imaging.data_url(imaging.image28_png(prediction.image28)),
+        preview_url=encoding.preview_data_url(raw),
+        input28_url=encoding.data_url(encoding.image28_png(prediction.image28)),
         threshold=float(current_app.config["CONFIDENCE_THRESHOLD"]),
     )
 

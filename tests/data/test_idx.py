@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from digit_classifier.mnist import decode_idx, encode_idx, read_idx, write_idx
-from digit_classifier.mnist.atomic import atomic_writer
+from digit_classifier.util.atomic import atomic_writer
 
 DTYPES = [np.uint8, np.int8, np.int16, np.int32, np.float32, np.float64]
 SHAPES = [(5,), (3, 4), (2, 28, 28), (2, 1, 3, 2), (0, 3)]

@@ -64,7 +64,7 @@ def test_every_drawing_preprocesses():
 
 
 def test_quick_model_recognises_the_drawings(quick_model_path):
-    from digit_classifier.pipeline import realistic_accuracy
+    from digit_classifier.cli.jobs import realistic_accuracy
     from digit_classifier.predictor import Predictor
 
     result = realistic_accuracy(Predictor.from_file(quick_model_path), SET)

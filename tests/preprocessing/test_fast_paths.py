@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from digit_classifier.imaging import components, ink, mnist_form
+from digit_classifier.preprocessing import components, ink, mnist_form
 from digit_classifier import preprocessing as P
 from digit_classifier.preprocessing import preprocess_image, trace_image
 from tests import image_factory as f
@@ -157,7 +157,7 @@ def test_preprocess_equals_trace_final_stage(data):
 
 from hypothesis import given, settings, strategies as st  # noqa: E402
 
-from digit_classifier.imaging import loading  # noqa: E402
+from digit_classifier.preprocessing import loading  # noqa: E402
 
 # Values on the 8-bit grid, Otsu bin edges, and the clip limits: where ties would show.
 _TIES = st.sampled_from([0.0, 1.0, 0.25, 0.5, 64 / 255, 128 / 256, 1 / 256, 255 / 256])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from digit_classifier.imaging.mnist_form import deskew
+from digit_classifier.preprocessing.mnist_form import deskew
 from digit_classifier.preprocessing import PreprocessConfig, prepare_mnist
 
 

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from digit_classifier.imaging import ink, sheet
+from digit_classifier.preprocessing import ink, sheet
 from digit_classifier.predictor import Predictor
 from digit_classifier.preprocessing import PreprocessConfig, preprocess_image, trace_image
-from digit_classifier.preprocessing import _grey, _opaque_channels
+from digit_classifier.preprocessing.pipeline import _grey, _opaque_channels
 from tests import image_factory as f
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
@@ -173,7 +173,7 @@ def test_a_digit_against_the_edge_keeps_its_detached_pieces():
 
 
 def test_frames_are_hollow_outlines_holding_heavy_ink():
-    from digit_classifier.imaging import components
+    from digit_classifier.preprocessing import components
 
     mask = np.zeros((100, 100), bool)
     mask[10:90, 10:13] = mask[10:90, 87:90] = mask[10:13, 10:90] = mask[87:90, 10:90] = True  # a box

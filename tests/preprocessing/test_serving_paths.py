@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from digit_classifier import preprocessing as P
-from digit_classifier.imaging import components, mnist_form
+from digit_classifier.preprocessing import pipeline as P
+from digit_classifier.preprocessing import components, mnist_form
 from tests import image_factory as f
 
 

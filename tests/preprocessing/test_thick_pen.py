@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from digit_classifier.imaging import ink, mnist_form
+from digit_classifier.preprocessing import ink, mnist_form
 from digit_classifier.preprocessing import PreprocessConfig, trace_image
 
 PEN = 22

@@ -1,11 +1,11 @@
-"""Tests of digit_classifier.augment: shapes, determinism, identity, geometry, elastic fields."""
+"""Tests of digit_classifier.training.augment: shapes, determinism, identity, geometry, elastic fields."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from digit_classifier.augment import (AugmentConfig, _inverse_affine, augment_batch, bilinear_sample,
+from digit_classifier.training.augment import (AugmentConfig, _inverse_affine, augment_batch, bilinear_sample,
                                       elastic_displacement)
 
 FULL = AugmentConfig(max_shift=2, max_rotation=12, max_scale=0.12, max_shear=0.2,

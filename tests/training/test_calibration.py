@@ -1,11 +1,11 @@
-"""Tests of digit_classifier.calibration: temperature fitting, ECE, reliability bins."""
+"""Tests of digit_classifier.training.calibration: temperature fitting, ECE, reliability bins."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from digit_classifier.calibration import (expected_calibration_error, fit_temperature, nll,
+from digit_classifier.training.calibration import (expected_calibration_error, fit_temperature, nll,
                                           reliability_bins, softmax)
 
 

@@ -1,4 +1,4 @@
-"""Tests of digit_classifier.report: the plots, report.md and report.html are written and agree;
+"""Tests of digit_classifier.training.report: the plots, report.md and report.html are written and agree;
 evaluate_model_file / the CLI report each realistic set separately."""
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ import pytest
 from PIL import Image
 
 from digit_classifier import cli
-from digit_classifier.pipeline import evaluate_model_file
+from digit_classifier.cli.jobs import evaluate_model_file
 from digit_classifier.preprocessing import PreprocessConfig, prepare_mnist
-from digit_classifier.report import write_report
+from digit_classifier.training.report import write_report
 from digit_classifier.training import TrainConfig, train
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from digit_classifier.augment import AugmentConfig
+from digit_classifier.training.augment import AugmentConfig
 from digit_classifier.mnist import MnistData
 from digit_classifier.nn import MLP
 from digit_classifier.preprocessing import PreprocessConfig, prepare_mnist
@@ -160,7 +160,7 @@ def test_quick_profile_reaches_97_percent_on_real_mnist(quick_model_dict, mnist_
 def test_budget_refit_follows_epoch_speed_both_ways():
     import time
 
-    from digit_classifier.training import _fit_budget
+    from digit_classifier.training.loop import _fit_budget
 
     config = dataclasses.replace(TINY, epochs=50, time_budget_s=100.0)
     now = time.perf_counter()
@@ -183,7 +183,7 @@ def test_same_seed_same_weights_across_processes(mnist_dir, tmp_path):
     script = f"""
 import dataclasses, sys
 import numpy as np
-from digit_classifier.augment import AugmentConfig
+from digit_classifier.training.augment import AugmentConfig
 from digit_classifier.mnist import load_mnist
 from digit_classifier.training import TrainConfig, train
 data = load_mnist({str(mnist_dir)!r})

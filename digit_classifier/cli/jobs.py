@@ -1,38 +1,16 @@
-"""Whole jobs built from the library pieces: train-evaluate-package, and evaluate a model file."""
+"""Whole jobs the CLI runs on a saved model: evaluate a model file (MNIST test, image folders, report)."""
 
 from __future__ import annotations
 
 import csv
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Sequence
 
-import numpy as np
-
-from digit_classifier.jsonsafe import json_safe
-from digit_classifier.mnist import MnistData, load_mnist
+from digit_classifier.util.jsonsafe import json_safe
+from digit_classifier.mnist import load_mnist
 from digit_classifier.predictor import Predictor
-from digit_classifier.preprocessing import PreprocessConfig, prepare_mnist
-from digit_classifier.training import TrainConfig, build_model_dict, evaluate, train
-
-
-def preprocess_config_for(config: TrainConfig) -> PreprocessConfig:
-    """Return the preprocessing a training config asks for (the default one if it names none)."""
-    chosen = getattr(config, "preprocess", None)
-    if isinstance(chosen, dict):
-        return PreprocessConfig.from_dict(chosen)
-    return chosen or PreprocessConfig()
-
-
-def train_and_package(config: TrainConfig, data: MnistData, *, profile: str = "custom",
-                      on_epoch: Callable | None = None,
-                      on_batch: Callable | None = None) -> dict:
-    """Train, evaluate once on the test set, and return the model dict ready for ``save_model``."""
-    preprocess = preprocess_config_for(config)
-    result = train(config, data, preprocess, rng=np.random.default_rng(config.seed),
-                   on_epoch=on_epoch, on_batch=on_batch)
-    X_test = prepare_mnist(data.test_images, preprocess)
-    test_metrics = evaluate(result.model, X_test, data.test_labels, result.temperature)
-    return build_model_dict(result, config, preprocess, data, test_metrics, profile=profile)
+from digit_classifier.preprocessing import prepare_mnist
+from digit_classifier.training.evaluation import evaluate
 
 
 def evaluate_model_file(model_path: Path, data_dir: Path, *, report_dir: Path | None = None,
@@ -58,7 +36,7 @@ def evaluate_model_file(model_path: Path, data_dir: Path, *, report_dir: Path | 
         results.update(next(iter(sets.values())))
         results["realistic_sets"] = {name: values["realistic_accuracy"] for name, values in sets.items()}
     if report_dir is not None:
-        from digit_classifier.report import write_report
+        from digit_classifier.training.report import write_report
 
         write_report(predictor.model, X_test, data.test_labels, report_dir, realistic_sets=sets)
         results["report"] = str(Path(report_dir) / "report.md")

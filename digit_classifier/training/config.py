@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
-from digit_classifier.augment import AugmentConfig
+from digit_classifier.training.augment import AugmentConfig
 from digit_classifier.preprocessing import PreprocessConfig
 
 

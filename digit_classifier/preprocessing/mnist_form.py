@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageFilter
 
-from digit_classifier.imaging.components import run_bounds
+from digit_classifier.preprocessing.components import run_bounds
 
 SIDE = 28
 BOX = 20

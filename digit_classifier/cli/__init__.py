@@ -138,7 +138,7 @@ def _int_list(text: str) -> tuple[int, ...]:
 
 def cmd_fetch(args) -> int:
     """``fetch-data``: download and verify MNIST, drawing one progress bar per file."""
-    from digit_classifier.cli_progress import ByteProgress
+    from digit_classifier.cli.progress import ByteProgress
     from digit_classifier.mnist import fetch_mnist
 
     data_dir = args.data_dir or default_data_dir()
@@ -152,10 +152,10 @@ def cmd_fetch(args) -> int:
 
 def cmd_train(args) -> int:
     """``train``: train a profile (with overrides), evaluate on the test set once, save."""
-    from digit_classifier.cli_progress import EpochPrinter
+    from digit_classifier.cli.progress import EpochPrinter
     from digit_classifier.mnist import load_mnist
     from digit_classifier.model_io import save_model
-    from digit_classifier.pipeline import train_and_package
+    from digit_classifier.training import train_and_package
 
     config = _train_config(args)
     data = load_mnist(args.data_dir or default_data_dir())
@@ -194,7 +194,7 @@ def _describe(config) -> str:
 
 def cmd_evaluate(args) -> int:
     """``evaluate``: test accuracy, per-class accuracy, confusion matrix (and optionally a report)."""
-    from digit_classifier.pipeline import evaluate_model_file
+    from digit_classifier.cli.jobs import evaluate_model_file
 
     results = evaluate_model_file(args.model or default_model_path(),
                                   args.data_dir or default_data_dir(),

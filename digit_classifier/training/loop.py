@@ -17,19 +17,14 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from digit_classifier.augment import augment_batch
-from digit_classifier.calibration import expected_calibration_error, fit_temperature, nll, softmax
+from digit_classifier.training.augment import augment_batch
+from digit_classifier.training.calibration import expected_calibration_error, fit_temperature, nll, softmax
 from digit_classifier.nn import (MLP, ExponentialMovingAverage, make_optimizer, make_schedule,
                                  set_blas_threads, softmax_cross_entropy)
 from digit_classifier.preprocessing import PreprocessConfig, prepare_mnist
-from digit_classifier.train_config import TrainConfig
+from digit_classifier.training.config import TrainConfig
 
-# Re-exported so the whole training API is one import away (``digit_classifier.training``).
-from digit_classifier.evaluation import build_model_dict, evaluate, library_versions
-from digit_classifier.train_config import PROFILES, profile_name
-
-__all__ = ["PROFILES", "EpochStats", "TrainConfig", "TrainResult", "build_model_dict", "evaluate",
-           "library_versions", "profile_name", "split_train_val", "train"]
+__all__ = ["EpochStats", "TrainResult", "split_train_val", "train"]
 
 INPUT_DIM = 28 * 28
 N_CLASSES = 10

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from digit_classifier.imaging import components, ink, mnist_form
+from digit_classifier.preprocessing import components, ink, mnist_form
 
 #: Working copies with a shorter side under this (px) are crops, never scenes with a sheet.
 MIN_SIDE = 64

@@ -1,52 +1,40 @@
-"""Evaluation and packaging: metrics of a model on a labelled set, and the model-file dict."""
+"""Packaging: train, evaluate once on the test set, and build the model-file dict."""
 
 from __future__ import annotations
 
 import platform
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING
+from typing import Callable
 
 import numpy as np
 
 from digit_classifier import __version__
-from digit_classifier.calibration import expected_calibration_error, nll, softmax
-from digit_classifier.nn import MLP
-from digit_classifier.preprocessing import PreprocessConfig
-from digit_classifier.train_config import TrainConfig, profile_name
-
-if TYPE_CHECKING:  # only for annotations: training imports this module
-    from digit_classifier.training import TrainResult
-
-N_CLASSES = 10
+from digit_classifier.mnist import MnistData
+from digit_classifier.model_io import FORMAT_VERSION
+from digit_classifier.preprocessing import PreprocessConfig, prepare_mnist
+from digit_classifier.training.config import TrainConfig, profile_name
+from digit_classifier.training.evaluation import evaluate
+from digit_classifier.training.loop import TrainResult, train
 
 
-def evaluate(model: MLP, X: np.ndarray, y: np.ndarray, temperature: float = 1.0) -> dict:
-    """Metrics of ``model`` on prepared inputs X (n, 784) float32 and labels y (n,) int.
+def preprocess_config_for(config: TrainConfig) -> PreprocessConfig:
+    """Return the preprocessing a training config asks for (the default one if it names none)."""
+    chosen = getattr(config, "preprocess", None)
+    if isinstance(chosen, dict):
+        return PreprocessConfig.from_dict(chosen)
+    return chosen or PreprocessConfig()
 
-    Returns accuracy (float), per_class_accuracy (10 floats: recall of each true digit),
-    confusion_matrix (10x10 ints, rows = true digit, columns = predicted), ece and nll at
-    ``temperature``, and ece_uncalibrated and nll_uncalibrated at T = 1.
-    """
-    y = np.asarray(y).astype(np.int64)
-    if temperature <= 0:
-        raise ValueError(f"temperature must be > 0, got {temperature}")
-    logits = model.predict_logits(X).astype(np.float64)
-    if logits.shape[0] != y.shape[0]:
-        raise ValueError(f"{logits.shape[0]} inputs but {y.shape[0]} labels")
-    pred = logits.argmax(1)
-    confusion = np.zeros((N_CLASSES, N_CLASSES), dtype=np.int64)
-    np.add.at(confusion, (y, pred), 1)
-    support = confusion.sum(1)
-    per_class = np.divide(np.diag(confusion), support, out=np.zeros(N_CLASSES), where=support > 0)
-    return {
-        "accuracy": float((pred == y).mean()),
-        "per_class_accuracy": [float(a) for a in per_class],
-        "confusion_matrix": confusion.tolist(),
-        "ece": expected_calibration_error(softmax(logits, temperature), y),
-        "nll": nll(logits, y, temperature),
-        "ece_uncalibrated": expected_calibration_error(softmax(logits), y),
-        "nll_uncalibrated": nll(logits, y),
-    }
+
+def train_and_package(config: TrainConfig, data: MnistData, *, profile: str = "custom",
+                      on_epoch: Callable | None = None,
+                      on_batch: Callable | None = None) -> dict:
+    """Train, evaluate once on the test set, and return the model dict ready for ``save_model``."""
+    preprocess = preprocess_config_for(config)
+    result = train(config, data, preprocess, rng=np.random.default_rng(config.seed),
+                   on_epoch=on_epoch, on_batch=on_batch)
+    X_test = prepare_mnist(data.test_images, preprocess)
+    test_metrics = evaluate(result.model, X_test, data.test_labels, result.temperature)
+    return build_model_dict(result, config, preprocess, data, test_metrics, profile=profile)
 
 
 def library_versions() -> dict:
@@ -63,8 +51,6 @@ def build_model_dict(result: TrainResult, config: TrainConfig, preprocess: Prepr
 
     test_metrics -- ``evaluate`` on the test set with ``result.temperature`` (done once).
     """
-    from digit_classifier.model_io import FORMAT_VERSION
-
     created = datetime.now(timezone.utc).replace(microsecond=0)
     profile = profile or profile_name(config)
     net = result.model.to_dict()

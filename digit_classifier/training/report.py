@@ -16,7 +16,7 @@ import jinja2
 import numpy as np
 from markupsafe import Markup
 
-from digit_classifier.calibration import reliability_bins, softmax
+from digit_classifier.training.calibration import reliability_bins, softmax
 from digit_classifier.nn import MLP
 from digit_classifier.training import evaluate
 

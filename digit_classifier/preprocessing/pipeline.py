@@ -18,8 +18,8 @@ from typing import Iterable
 import numpy as np
 from PIL import Image
 
-from digit_classifier.imaging import components, ink, mnist_form, sheet
-from digit_classifier.imaging.loading import (MAX_PIXELS, MIN_SIDE, ImageError, ImageSource,
+from digit_classifier.preprocessing import components, ink, mnist_form, sheet
+from digit_classifier.preprocessing.loading import (MAX_PIXELS, MIN_SIDE, ImageError, ImageSource,
                                               composite, load_image, shrink, to_planes)
 
 __all__ = ["PreprocessConfig", "ImageError", "load_image", "preprocess_image",

@@ -1,0 +1,11 @@
+"""Any picture -> (784,) float32 in MNIST form: the preprocessing shared by training and serving.
+
+The public face of the package; the stages live in the modules beside this one.
+"""
+
+from digit_classifier.preprocessing.pipeline import (ImageError, PreprocessConfig, Trace, load_image,
+                                                     prepare_mnist, preprocess_image, preprocess_images,
+                                                     trace_image)
+
+__all__ = ["ImageError", "PreprocessConfig", "Trace", "load_image", "prepare_mnist", "preprocess_image",
+           "preprocess_images", "trace_image"]
