@@ -34,6 +34,9 @@ from plain_pipeline import plain_preprocess  # noqa: E402
 from digit_classifier.predictor import Predictor  # noqa: E402
 
 CHUNK = 250
+#: Per-image columns of the JSON report's ``images`` rows.
+IMAGE_COLUMNS = ("set", "file", "label", "kind", "ours_digit", "ours_prob", "ours_confident",
+                 "ours_refusal", "plain_digit", "plain_prob", "plain_confident", "plain_refusal")
 
 
 def find_sets(roots: list[Path], split: str) -> dict[str, Path]:
@@ -129,6 +132,17 @@ def evaluate_set(predictor: Predictor, name: str, folder: Path) -> list[dict]:
     return items
 
 
+def to_json(report: dict, items: list[dict]) -> str:
+    """``report`` as indented JSON plus ``image_columns`` and ``images``, one row per line
+    (values in ``IMAGE_COLUMNS`` order), so the per-image results stay small and greppable."""
+    rows = [[it["set"], it["file"], it["label"], it["kind"]]
+            + [it[p][k] for p in ("ours", "plain") for k in ("digit", "prob", "confident", "refusal")]
+            for it in items]
+    head = json.dumps({**report, "image_columns": list(IMAGE_COLUMNS)}, indent=1)
+    body = ",\n  ".join(json.dumps(row) for row in rows)
+    return head[:-2] + ',\n "images": [\n  ' + body + "\n ]\n}\n"
+
+
 def _pct(x) -> str:
     return "-" if x is None else f"{100 * x:.1f}%"
 
@@ -174,11 +188,10 @@ def main(argv: list[str] | None = None) -> None:
               "run_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
               "seconds": round(time.perf_counter() - started, 1),
               "folders": {name: str(folder) for name, folder in sets.items()},
-              "sets": {name: summarise([it for it in items if it["set"] == name]) for name in sets},
-              "images": items}
+              "sets": {name: summarise([it for it in items if it["set"] == name]) for name in sets}}
     args.out.mkdir(parents=True, exist_ok=True)
     stem = args.out / f"compare_pipelines_{args.split}"
-    stem.with_suffix(".json").write_text(json.dumps(report, indent=1) + "\n")
+    stem.with_suffix(".json").write_text(to_json(report, items))
     stem.with_suffix(".md").write_text(markdown(report))
     print(markdown(report), file=sys.stderr)
     print(f"wrote {stem}.json and .md", file=sys.stderr)
