@@ -155,6 +155,9 @@ def markdown(report: dict) -> str:
              f"threshold {report['confidence_threshold']}, run {report['run_at']}. Accuracy counts "
              "refusals as wrong; conf = precision / coverage of the `confident` flag.",
              "",
+             "Folders: " + ", ".join(f"`{f}`" for f in report["folders"].values())
+             + " (eval sets from `bench/eval_sets/make.py --out DIR`, defaults n=1000, seed 0).",
+             "",
              "| set | kind | n | ours acc | ours refused | ours conf | plain acc | plain refused | plain conf |",
              "|---|---|---|---|---|---|---|---|---|"]
     for name, kinds in report["sets"].items():
