@@ -52,7 +52,7 @@ def user_data_dir(environ: Mapping[str, str] | None = None) -> Path:
 
 def base_data_dir() -> Path:
     """The data folder when ``DIGIT_CLASSIFIER_DATA_DIR`` is unset: ``<repo>/data`` in a checkout, else XDG."""
-    return REPO_ROOT / "data"
+    return REPO_ROOT / "data" if is_checkout() else user_data_dir()
 
 
 def base_model_path() -> Path:
