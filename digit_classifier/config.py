@@ -123,7 +123,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("REPORT_DIR", str, None, "DIGIT_CLASSIFIER_REPORT_DIR",
             "absolute folder holding report.html, served by the app at /report/", ("web",)),
     Setting("INSTANCE_PATH", _path, None, "DIGIT_CLASSIFIER_INSTANCE_PATH",
-            "instance folder (settings.toml, secret_key); unset: Flask's default",
+            "instance folder (settings.toml, secret_key); environment only; unset: Flask's default",
             ("web",), deploy="DC_CONF_DIR", app_config=False),
 )
 

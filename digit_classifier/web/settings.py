@@ -36,7 +36,7 @@ def instance_path_from_env() -> str | None:
 
 
 def env_settings(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """The app.config keys set by ``DIGIT_CLASSIFIER_*`` variables in ``environ`` (default os.environ).
+    """The app.config keys set by ``DIGIT_CLASSIFIER_*`` variables in ``environ`` (default: the process environment).
 
     Raises ``config.SettingError`` (a ValueError) naming the variable when its text does not parse.
     """
