@@ -1,5 +1,6 @@
 """Settings sources, the secret-key policy, model loading at start-up, and wsgi.py."""
 
+import importlib.util
 import logging
 import os
 import re
@@ -151,6 +152,14 @@ def test_wsgi_entry_point_works_from_root_directory(tmp_path, model_path):
 WSGI_TEMPLATE = REPO / "deployment_scripts" / "site.wsgi.template"
 WSGI_ASSIGNMENT = re.compile(r'os\.environ\["(\w+)"\] = "\$\{(\w+)\}"')
 ENV_READ = re.compile(r"environ\.get\(|environ\[|getenv\(|in os\.environ")
+
+
+def test_docs_settings_md_is_generated_from_the_table():
+    spec = importlib.util.spec_from_file_location("gen_settings", REPO / "docs" / "gen_settings.py")
+    gen_settings = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen_settings)
+    assert (REPO / "docs" / "settings.md").read_text(encoding="utf-8") == gen_settings.render(), (
+        "docs/settings.md is stale: run python docs/gen_settings.py")
 
 
 def test_names_and_variables_are_unique_and_prefixed():
