@@ -21,7 +21,7 @@ setup(
     description="Handwritten-digit recognition: a NumPy MLP trained on MNIST, served by Flask.",
     long_description=(HERE / "README.md").read_text(encoding="utf-8"),
     long_description_content_type="text/markdown",
-    python_requires=">=3.10",
+    python_requires=">=3.11",  # tomllib, logging.getLevelNamesMapping
     packages=find_packages(include=["digit_classifier", "digit_classifier.*"]),
     include_package_data=True,
     package_data={"digit_classifier.web": ["templates/*.html", "templates/**/*.html", "static/**/*"]},

@@ -23,7 +23,8 @@ Usage: $0 [options]
   --model FILE     install FILE as the model instead of training
   --skip-train     keep the installed model (fails if there is none)
   --retrain        train even when a valid model is installed
-  --profile NAME   training profile: quick, default or best (default: ${DC_TRAIN_PROFILE})
+  --profile NAME   training profile: quick, default or best (default: ${DC_TRAIN_PROFILE});
+                   retrains when the installed model was trained with another profile
   -h, --help       this help
 Without options a valid installed model is kept, otherwise one is trained.
 Settings come from config_profile.sh; override them from the environment,
@@ -33,12 +34,13 @@ EOF
 
 MODEL_SOURCE=""
 TRAIN_MODE="auto"   # auto | skip | force
+PROFILE_GIVEN=""    # --profile on the command line: a model of another profile is retrained
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --model) [[ $# -ge 2 ]] || die "--model needs a file"; MODEL_SOURCE=$2; shift 2 ;;
         --skip-train) TRAIN_MODE="skip"; shift ;;
         --retrain) TRAIN_MODE="force"; shift ;;
-        --profile) [[ $# -ge 2 ]] || die "--profile needs a name"; DC_TRAIN_PROFILE=$2; shift 2 ;;
+        --profile) [[ $# -ge 2 ]] || die "--profile needs a name"; DC_TRAIN_PROFILE=$2; PROFILE_GIVEN=1; shift 2 ;;
         -h|--help) usage; exit 0 ;;
         *) usage >&2; die "unknown option: $1" ;;
     esac
@@ -151,13 +153,25 @@ fetch_data() {  # the repo's verified copy first, so fetch-data only downloads w
     "${CLI}" fetch-data --data-dir "${DC_DATA_DIR}"
     chmod -R go+rX "${DC_DATA_DIR}"
 }
+model_profile() {  # model_profile FILE: the profile FILE was trained with (its version is X+PROFILE.TIME)
+    "${VENV_PY}" -c 'import sys; from digit_classifier.model_io import load_model
+version = load_model(sys.argv[1])["version"]
+print(version.split("+", 1)[1].rsplit(".", 1)[0] if "+" in version else "")' "$1" 2>/dev/null
+}
+if [[ -n "${PROFILE_GIVEN}" && "${TRAIN_MODE}" == "auto" && -z "${MODEL_SOURCE}" && -f "${DC_MODEL_PATH}" ]]; then
+    installed_profile=$(model_profile "${DC_MODEL_PATH}") || installed_profile=""
+    if [[ "${installed_profile}" != "${DC_TRAIN_PROFILE}" ]]; then
+        echo "--profile ${DC_TRAIN_PROFILE}: the installed model is of profile '${installed_profile:-unknown}', so it is retrained"
+        TRAIN_MODE="force"
+    fi
+fi
 new_model=""
 if [[ -n "${MODEL_SOURCE}" ]]; then
     model_valid "${MODEL_SOURCE}" || die "--model ${MODEL_SOURCE} is not a model this version can load"
     new_model="${MODEL_SOURCE}"
     echo "installing the given model ${MODEL_SOURCE}"
 elif [[ "${TRAIN_MODE}" != "force" ]] && [[ -f "${DC_MODEL_PATH}" ]] && model_valid "${DC_MODEL_PATH}"; then
-    echo "keeping the valid installed model (use --retrain to train a new one)"
+    echo "keeping the valid installed model (use --retrain to train a new one, --profile NAME for another profile)"
 elif [[ "${TRAIN_MODE}" == "skip" ]]; then
     die "--skip-train: no valid model at ${DC_MODEL_PATH}"
 else

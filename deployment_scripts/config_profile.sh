@@ -39,6 +39,8 @@
 : "${DC_ACCESS_LOG:=${DC_APP_NAME}_access.log}"   # inside DC_APACHE_LOG_DIR
 
 # --- the app -----------------------------------------------------------------
+# DC_MODEL_PATH, DC_DATA_DIR, DC_SECRET_KEY_FILE, DC_MAX_UPLOAD_BYTES and DC_CONF_DIR reach
+# the app as DIGIT_CLASSIFIER_* variables: the mapping is the table in docs/settings.md.
 : "${DC_MAX_UPLOAD_BYTES:=1048576}"               # one uploaded image (1 MiB)
 # Apache's LimitRequestBody is a backstop above the app's own request limit, so
 # the app answers oversize uploads itself with a JSON 413; only absurd bodies

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Sequence
 
 from digit_classifier import __version__
-from digit_classifier.config import default_data_dir, default_model_path
+from digit_classifier.config import base_data_dir, base_model_path, default_data_dir, default_model_path
 
 #: File endings ``predict`` picks up when it recurses into a directory.
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp", ".tif", ".tiff"}
@@ -50,12 +50,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _data_dir_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data-dir", type=Path, default=None,
-                   help="MNIST directory (default: $DIGIT_CLASSIFIER_DATA_DIR or the repo's data/)")
+                   help=f"MNIST directory (default: $DIGIT_CLASSIFIER_DATA_DIR or {base_data_dir()})")
 
 
 def _model_arg(p: argparse.ArgumentParser, required_help: str) -> None:
     p.add_argument("--model", type=Path, default=None,
-                   help=f"{required_help} (default: $DIGIT_CLASSIFIER_MODEL or data/model.pkl)")
+                   help=f"{required_help} (default: $DIGIT_CLASSIFIER_MODEL or {base_model_path()})")
 
 
 def _add_fetch(sub) -> None:
@@ -74,7 +74,7 @@ def _add_train(sub) -> None:
                                    "the test set is used once, at the end) and save the model file.")
     _data_dir_arg(p)
     p.add_argument("--out", type=Path, default=None,
-                   help="model file to write (default: $DIGIT_CLASSIFIER_MODEL or data/model.pkl)")
+                   help=f"model file to write (default: $DIGIT_CLASSIFIER_MODEL or {base_model_path()})")
     p.add_argument("--profile", default="default", help="quick, default or best (default: default)")
     p.add_argument("--epochs", type=int, help="number of epochs")
     p.add_argument("--hidden", type=_int_list, help="hidden layer sizes, e.g. 800,800")

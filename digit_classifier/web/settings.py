@@ -1,93 +1,54 @@
 """Settings of the web app: defaults, instance file, environment, test overrides, secret key.
 
-Precedence, lowest first: ``DEFAULTS`` < ``<instance_path>/settings.toml`` <
-``DIGIT_CLASSIFIER_*`` environment variables < the ``test_config`` mapping given
-to ``create_app``.  Nothing here writes to disk.
+Precedence, lowest first: the defaults of ``digit_classifier.config.SETTINGS`` <
+``<instance_path>/settings.toml`` < ``DIGIT_CLASSIFIER_*`` environment variables
+(read by ``digit_classifier.config``, the only reader) < the ``test_config``
+mapping given to ``create_app``.  Nothing here writes to disk.
 """
 
 import logging
-import os
 import secrets
 import tomllib
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Mapping
 
 from flask import Flask
 
 from digit_classifier import config as package_config
+from digit_classifier.config import ENV_PREFIX  # noqa: F401  (tests clear the variables by it)
 
-ENV_PREFIX = "DIGIT_CLASSIFIER_"
-INSTANCE_PATH_ENV = ENV_PREFIX + "INSTANCE_PATH"
 INSTANCE_FILE = "settings.toml"
 SECRET_KEY_FILENAME = "secret_key"
-MIB = 1024 * 1024
 
+#: app.config defaults: every web setting of the table (computed defaults resolved in
+#: ``_complete``), plus Flask-WTF's switch, which no environment variable sets.
 DEFAULTS: dict[str, Any] = {
-    "MODEL_PATH": None,                 # None -> digit_classifier.config.default_model_path()
-    "MAX_CONTENT_LENGTH": 1 * MIB,      # bytes; Werkzeug answers 413 above it
-    "CONFIDENCE_THRESHOLD": 0.7,        # probability below which a prediction is "not confident"
-    "BATCH_MAX_IMAGES": 64,             # images per /api/v1/predict/batch request
-    "SECRET_KEY": None,
-    "SECRET_KEY_FILE": None,            # None -> <instance_path>/secret_key if that file exists
-    "DEV_MODE": False,                  # allows a random per-process secret key (single-process dev server)
-    "LOG_LEVEL": "INFO",
-    "REPORT_URL": None,                 # optional link to the model report shown on the model card
-    "REPORT_DIR": None,                 # optional absolute folder holding report.html: served at /report/
+    **{s.name: None if callable(s.default) else s.default
+       for s in package_config.SETTINGS if "web" in s.applies_to and s.app_config},
     "WTF_CSRF_ENABLED": True,
-}
-
-
-def _to_bool(text: str) -> bool:
-    value = text.strip().lower()
-    if value in {"1", "true", "yes", "on"}:
-        return True
-    if value in {"0", "false", "no", "off", ""}:
-        return False
-    raise ValueError(f"not a boolean: {text!r}")
-
-
-#: config key -> (environment variable suffix, parser of the variable's text)
-ENV_VARS: dict[str, tuple[str, Callable[[str], Any]]] = {
-    "MODEL_PATH": ("MODEL", str),
-    "MAX_CONTENT_LENGTH": ("MAX_UPLOAD_BYTES", int),
-    "CONFIDENCE_THRESHOLD": ("CONFIDENCE_THRESHOLD", float),
-    "BATCH_MAX_IMAGES": ("BATCH_MAX_IMAGES", int),
-    "SECRET_KEY": ("SECRET_KEY", str),
-    "SECRET_KEY_FILE": ("SECRET_KEY_FILE", str),
-    "DEV_MODE": ("DEV", _to_bool),
-    "LOG_LEVEL": ("LOG_LEVEL", str),
-    "REPORT_URL": ("REPORT_URL", str),
-    "REPORT_DIR": ("REPORT_DIR", str),
 }
 
 
 def instance_path_from_env() -> str | None:
     """Return ``$DIGIT_CLASSIFIER_INSTANCE_PATH`` as an absolute path, or None for Flask's default."""
-    value = os.environ.get(INSTANCE_PATH_ENV)
-    return str(Path(value).expanduser().resolve()) if value else None
+    path = package_config.value("INSTANCE_PATH")
+    return str(path) if path else None
 
 
-def env_settings(environ: Mapping[str, str]) -> dict[str, Any]:
-    """Parse the ``DIGIT_CLASSIFIER_*`` variables present in ``environ`` into config keys.
+def env_settings(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The app.config keys set by ``DIGIT_CLASSIFIER_*`` variables in ``environ`` (default: the process environment).
 
-    Raises ValueError naming the variable when its text does not parse.
+    Raises ``config.SettingError`` (a ValueError) naming the variable when its text does not parse.
     """
-    settings = {}
-    for key, (suffix, parse) in ENV_VARS.items():
-        name = ENV_PREFIX + suffix
-        if name in environ:
-            try:
-                settings[key] = parse(environ[name])
-            except ValueError as exc:
-                raise ValueError(f"{name}={environ[name]!r}: {exc}") from exc
-    return settings
+    values = package_config.from_environment(environ, applies_to="web")
+    return {name: v for name, v in values.items() if package_config.BY_NAME[name].app_config}
 
 
 def load_settings(app: Flask, test_config: Mapping[str, Any] | None) -> None:
     """Fill ``app.config`` from every source, then check and complete it."""
     app.config.from_mapping(DEFAULTS)
     app.config.from_file(INSTANCE_FILE, load=tomllib.load, silent=True, text=False)
-    app.config.from_mapping(env_settings(os.environ))
+    app.config.from_mapping(env_settings())
     if test_config is not None:
         app.config.from_mapping(test_config)
     _complete(app)
@@ -96,7 +57,7 @@ def load_settings(app: Flask, test_config: Mapping[str, Any] | None) -> None:
 def _complete(app: Flask) -> None:
     """Resolve defaults that depend on other values and validate ranges."""
     cfg = app.config
-    cfg["MODEL_PATH"] = str(Path(cfg["MODEL_PATH"] or package_config.default_model_path()).resolve())
+    cfg["MODEL_PATH"] = str(Path(cfg["MODEL_PATH"] or package_config.base_model_path()).resolve())
     if int(cfg["MAX_CONTENT_LENGTH"]) < 1024:
         raise ValueError(f"MAX_CONTENT_LENGTH={cfg['MAX_CONTENT_LENGTH']!r}: must be >= 1024 bytes")
     if not 0.0 <= float(cfg["CONFIDENCE_THRESHOLD"]) <= 1.0:

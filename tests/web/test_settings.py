@@ -1,7 +1,9 @@
 """Settings sources, the secret-key policy, model loading at start-up, and wsgi.py."""
 
+import importlib.util
 import logging
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -9,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from digit_classifier.config import SETTINGS
 from digit_classifier.web import create_app
 from digit_classifier.web.settings import ENV_PREFIX
 
@@ -142,3 +145,58 @@ def test_wsgi_entry_point_works_from_root_directory(tmp_path, model_path):
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "200 ok"
     assert "Model loaded" in done.stderr  # logging goes to stderr (Apache's error log under mod_wsgi)
+
+
+# --- the one table of settings (digit_classifier.config.SETTINGS) -------------------------------
+
+WSGI_TEMPLATE = REPO / "deployment_scripts" / "site.wsgi.template"
+WSGI_ASSIGNMENT = re.compile(r'os\.environ\["(\w+)"\] = "\$\{(\w+)\}"')
+ENV_READ = re.compile(r"environ\.get\(|environ\[|getenv\(|in os\.environ")
+
+
+def test_docs_settings_md_is_generated_from_the_table():
+    spec = importlib.util.spec_from_file_location("gen_settings", REPO / "docs" / "gen_settings.py")
+    gen_settings = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen_settings)
+    assert (REPO / "docs" / "settings.md").read_text(encoding="utf-8") == gen_settings.render(), (
+        "docs/settings.md is stale: run python docs/gen_settings.py")
+
+
+def test_names_and_variables_are_unique_and_prefixed():
+    assert len({s.name for s in SETTINGS}) == len({s.env for s in SETTINGS}) == len(SETTINGS)
+    assert all(s.env.startswith(ENV_PREFIX) and s.applies_to for s in SETTINGS)
+
+
+def test_wsgi_template_sets_exactly_the_web_settings_with_a_deployment_name():
+    assigned = dict(WSGI_ASSIGNMENT.findall(WSGI_TEMPLATE.read_text()))
+    expected = {s.env: s.deploy for s in SETTINGS if s.deploy and "web" in s.applies_to}
+    assert assigned == expected
+
+
+@pytest.mark.parametrize("setting", [s for s in SETTINGS if s.deploy], ids=lambda s: s.deploy)
+def test_every_deployment_name_is_defined_by_the_deployment_scripts(setting):
+    scripts = "".join((REPO / "deployment_scripts" / name).read_text()
+                      for name in ("config_profile.sh", "build_all_local.sh"))
+    assert re.search(rf'(\$\{{{setting.deploy}:=|^\s*{setting.deploy}=)', scripts, re.MULTILINE)
+
+
+def test_only_config_reads_the_environment():
+    package = REPO / "digit_classifier"
+    readers = sorted(str(p.relative_to(package)) for p in package.rglob("*.py")
+                     if ENV_READ.search(p.read_text(encoding="utf-8")))
+    assert readers == ["config.py"]
+
+
+def test_app_defaults_are_the_table_defaults():
+    cfg = create_app({"SECRET_KEY": KEY}).config
+    for s in SETTINGS:
+        if s.app_config and "web" in s.applies_to and not callable(s.default) and s.name != "SECRET_KEY":
+            assert cfg[s.name] == s.default, s.name
+
+
+def test_an_empty_variable_counts_as_unset(monkeypatch):
+    monkeypatch.setenv(ENV_PREFIX + "MAX_UPLOAD_BYTES", "")
+    monkeypatch.setenv(ENV_PREFIX + "MODEL", "")
+    cfg = create_app({"SECRET_KEY": KEY}).config
+    assert cfg["MAX_CONTENT_LENGTH"] == 1024 * 1024
+    assert cfg["MODEL_PATH"] == str(REPO / "data" / "model.pkl")
