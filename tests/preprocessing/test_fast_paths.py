@@ -11,7 +11,7 @@ from PIL import Image
 from digit_classifier.preprocessing import components, ink, mnist_form
 from digit_classifier import preprocessing as P
 from digit_classifier.preprocessing import preprocess_image, trace_image
-from tests import image_factory as f
+from tests.support import images as f
 
 
 def _ref_otsu(values: np.ndarray) -> float:

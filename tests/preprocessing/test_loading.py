@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from digit_classifier.preprocessing import ImageError, PreprocessConfig, load_image, preprocess_image
-from tests import image_factory as f
+from tests.support import images as f
 
 FORMATS = ["PNG", "JPEG", "GIF", "BMP", "WEBP", "TIFF"]
 MODES = ["L", "RGB", "P", "LA", "RGBA", "I;16", "1", "CMYK"]
