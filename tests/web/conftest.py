@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.web import images
+from tests.support import uploads
+from tests.support.images import mnist_digit_bytes
 from tests.web.schema_check import ValidatingClient
 
 SECRET = "test-secret-key-0123456789abcdef"
@@ -30,7 +31,7 @@ def seven_png(mnist_test_digits) -> bytes:
     """MNIST test digit 0 (a 7) as dark-on-light PNG bytes."""
     pixels, labels = mnist_test_digits
     assert labels[0] == 7
-    return images.encode(images.digit_image(pixels[0]))
+    return mnist_digit_bytes(pixels[0])
 
 
 def build_app(config: dict):
@@ -86,4 +87,4 @@ def no_model_client(no_model_app):
 def digit_forms(mnist_test_digits) -> dict[str, bytes]:
     """The 7 (MNIST test digit 0) in every readable form: name -> bytes."""
     pixels, _ = mnist_test_digits
-    return images.good_images(pixels[0])
+    return uploads.good_images(pixels[0])
