@@ -5,10 +5,8 @@ from pathlib import Path
 import pytest
 
 from tests.support import uploads
+from tests.support.apps import build_app, make_config
 from tests.support.images import mnist_digit_bytes
-from tests.web.schema_check import ValidatingClient
-
-SECRET = "test-secret-key-0123456789abcdef"
 
 
 @pytest.fixture(scope="session")
@@ -32,22 +30,6 @@ def seven_png(mnist_test_digits) -> bytes:
     pixels, labels = mnist_test_digits
     assert labels[0] == 7
     return mnist_digit_bytes(pixels[0])
-
-
-def build_app(config: dict):
-    """create_app(config) whose test clients validate JSON answers against the OpenAPI document."""
-    from digit_classifier.web import create_app
-
-    app = create_app(config)
-    app.test_client_class = ValidatingClient
-    return app
-
-
-def make_config(model_path, **overrides) -> dict:
-    """A test_config for create_app: testing mode, explicit secret, CSRF off unless overridden."""
-    config = {"TESTING": True, "SECRET_KEY": SECRET, "MODEL_PATH": str(model_path), "WTF_CSRF_ENABLED": False}
-    config.update(overrides)
-    return config
 
 
 @pytest.fixture(scope="session")

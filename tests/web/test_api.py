@@ -10,8 +10,8 @@ from PIL import Image
 from digit_classifier.model_io import load_model
 from digit_classifier.preprocessing import PreprocessConfig, preprocess_image
 from tests.support import uploads
+from tests.support.apps import build_app, make_config
 from tests.support.images import mnist_digit_bytes
-from tests.web.conftest import build_app, make_config
 
 
 def post_multipart(client, data: bytes, name="digit.png", url="/api/v1/predict"):

@@ -8,8 +8,8 @@ import pytest
 import werkzeug.formparser
 
 from tests.support import uploads
+from tests.support.apps import build_app, make_config
 from tests.support.images import mnist_digit_bytes
-from tests.web.conftest import build_app, make_config
 
 
 def upload(client, data: bytes, name="digit.png", **extra):
