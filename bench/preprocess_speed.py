@@ -2,7 +2,7 @@
 
 Inputs: a real 28x28 MNIST digit PNG, a 280x280 grey drawing-pad PNG, a 280x280 RGBA
 browser-canvas PNG, a ~200x200 photo-style JPEG from ``bench/realistic_set.py``, and
-1000x1000 and 4000x3000 phone-photo JPEGs (``tests/image_factory.py``). Each input is
+1000x1000 and 4000x3000 phone-photo JPEGs (``tests/support/images.py``). Each input is
 timed over many calls (median and 90th percentile per call). Several implementations
 (``--impl module``, e.g. a saved copy of an older version) are timed in interleaved
 rounds, so background load hits them alike.
@@ -37,7 +37,7 @@ sys.path.insert(0, str(REPO_ROOT))
 sys.path.insert(0, str(REPO_ROOT / "bench"))
 
 from realistic_set import render_one  # noqa: E402
-from tests import image_factory as factory  # noqa: E402
+from tests.support import images as factory  # noqa: E402
 
 RESULTS = REPO_ROOT / "bench" / "results"
 DEFAULT_IMPL = "digit_classifier.preprocessing"

@@ -18,7 +18,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from digit_classifier.preprocessing import PreprocessConfig, trace_image  # noqa: E402
 from realistic_set import render_one  # noqa: E402
-from tests import image_factory as f  # noqa: E402
+from tests.support import images as f  # noqa: E402
 
 TILE = 140
 

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import stat
-import tempfile
 from pathlib import Path
 
 import pytest
 
 from digit_classifier.config import default_data_dir
+from tests.support.models import save_shared_model, train_quick_model
 
 
 def pytest_configure(config):
@@ -31,26 +29,13 @@ def mnist_dir() -> Path:
 @pytest.fixture(scope="session")
 def quick_model_dict(mnist_dir):
     """A model dict trained with the ``quick`` profile on the real MNIST (trained once per session)."""
-    from digit_classifier.mnist import load_mnist
-    from digit_classifier.training import train_and_package
-    from digit_classifier.training import PROFILES
-
-    return train_and_package(PROFILES["quick"], load_mnist(mnist_dir), profile="quick")
+    return train_quick_model(mnist_dir)
 
 
 @pytest.fixture(scope="session")
 def quick_model_path(quick_model_dict) -> Path:
-    """The quick model saved to a file that the Apache user (www-data) can read too.
-
-    pytest's own temporary directories are 0700, so the file lives in a 0755 directory of
-    its own, removed at the end of the session.
-    """
-    from digit_classifier.model_io import save_model
-
-    folder = Path(tempfile.mkdtemp(prefix="digit-classifier-model-"))
-    folder.chmod(0o755)
-    path = folder / "model.pkl"
-    save_model(path, quick_model_dict)
-    path.chmod(stat.S_IRUSR | stat.S_IWUSR | stat.S_IRGRP | stat.S_IROTH)
+    """The quick model saved to a file that the Apache user (www-data) can read too,
+    in a 0755 folder of its own, removed at the end of the session."""
+    path = save_shared_model(quick_model_dict)
     yield path
-    shutil.rmtree(folder, ignore_errors=True)
+    shutil.rmtree(path.parent, ignore_errors=True)

@@ -2,21 +2,9 @@
 
 from __future__ import annotations
 
-import io
-
-import numpy as np
 import pytest
-from PIL import Image
 
-
-def mnist_digit_png(image28: np.ndarray, scale: int = 4, dark_on_light: bool = False) -> bytes:
-    """Encode a (28, 28) uint8 MNIST digit as a PNG, upscaled, optionally dark ink on white."""
-    pixels = 255 - image28 if dark_on_light else image28
-    image = Image.fromarray(pixels.astype(np.uint8), "L")
-    image = image.resize((28 * scale, 28 * scale), Image.Resampling.BICUBIC)
-    buffer = io.BytesIO()
-    image.save(buffer, "PNG")
-    return buffer.getvalue()
+from tests.support.images import mnist_digit_bytes
 
 
 @pytest.fixture(scope="session")
@@ -38,7 +26,8 @@ def digit_folder(tmp_path, mnist_test_set):
     labels = {}
     for i in range(20):
         path = folder / ("nested" if i % 2 else "") / f"digit_{i:02d}.png"
-        path.write_bytes(mnist_digit_png(mnist_test_set.test_images[i], dark_on_light=i % 3 == 0))
+        path.write_bytes(mnist_digit_bytes(mnist_test_set.test_images[i], scale=4,
+                                           dark_on_light=i % 3 == 0))
         labels[path] = int(mnist_test_set.test_labels[i])
     (folder / "notes.txt").write_text("not an image, and not picked up when recursing")
     return folder, labels

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from digit_classifier.predictor import Predictor
-from tests.cli.conftest import mnist_digit_png
+from tests.support.images import mnist_digit_bytes
 
 
 @pytest.fixture(scope="module")
@@ -15,7 +15,8 @@ def predictor(quick_model_path):
 
 
 def test_single_prediction_equals_batch_prediction(predictor, mnist_test_set):
-    sources = [mnist_digit_png(mnist_test_set.test_images[i], dark_on_light=i % 2 == 1) for i in range(12)]
+    sources = [mnist_digit_bytes(mnist_test_set.test_images[i], scale=4, dark_on_light=i % 2 == 1)
+               for i in range(12)]
     batch = predictor.predict_many(sources)
     for source, expected in zip(sources, batch):
         got = predictor.predict(source)

@@ -10,7 +10,7 @@ from digit_classifier.mnist import PypiRoute, SourceError, encode_idx
 from digit_classifier.mnist import pypi_route
 from digit_classifier.mnist.pypi_route import parse_mnist_csv
 
-from .conftest import make_wheel, mnist_csv
+from tests.support.mnist_files import make_wheel, mnist_csv
 
 
 def test_build_gives_byte_identical_idx(fake_route, synthetic):

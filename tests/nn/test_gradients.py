@@ -7,7 +7,7 @@ import pytest
 
 from digit_classifier.nn import MLP, softmax_cross_entropy
 
-from .conftest import mask_seeded_loss, numeric_grad
+from tests.support.gradients import mask_seeded_loss, numeric_grad
 
 
 def _sample_indices(model, rng, per_param=12):

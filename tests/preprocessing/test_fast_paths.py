@@ -11,7 +11,8 @@ from PIL import Image
 from digit_classifier.preprocessing import components, ink, mnist_form
 from digit_classifier import preprocessing as P
 from digit_classifier.preprocessing import preprocess_image, trace_image
-from tests import image_factory as f
+from tests.support import images as f
+from tests.support import uploads
 
 
 def _ref_otsu(values: np.ndarray) -> float:
@@ -311,7 +312,7 @@ def test_pipeline_equals_pipeline_without_fast_paths(name, monkeypatch):
         page[::23] = 150
         data = f.encode(Image.fromarray(page.astype(np.uint8)), "PNG")
     else:
-        data = f.samples()[name].data
+        data = uploads.samples()[name].data
     config = P.PreprocessConfig(deskew=True)
     fast = preprocess_image(data, config)
     monkeypatch.setattr(ink, "SORT_LIMIT", 0)

@@ -9,7 +9,8 @@ import pytest
 from PIL import Image
 
 from digit_classifier.preprocessing import ImageError, PreprocessConfig, load_image, preprocess_image
-from tests import image_factory as f
+from tests.support import images as f
+from tests.support import uploads
 
 FORMATS = ["PNG", "JPEG", "GIF", "BMP", "WEBP", "TIFF"]
 MODES = ["L", "RGB", "P", "LA", "RGBA", "I;16", "1", "CMYK"]
@@ -116,7 +117,7 @@ def test_tiny_images_are_accepted_down_to_10px():
 
 
 def test_catalogue_samples_behave_as_labelled():
-    for name, sample in f.samples().items():
+    for name, sample in uploads.samples().items():
         if sample.error_code is None:
             assert preprocess_image(sample.data).max() > 0.5, name
         else:

@@ -10,7 +10,7 @@ from PIL import Image, ImageDraw
 
 from digit_classifier.preprocessing import (ImageError, PreprocessConfig, preprocess_image,
                                             preprocess_images, trace_image)
-from tests import image_factory as f
+from tests.support import images as f
 
 
 def _centre_of_mass(img: np.ndarray) -> tuple[float, float]:

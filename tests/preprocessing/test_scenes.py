@@ -14,7 +14,7 @@ from digit_classifier.preprocessing import ink, sheet
 from digit_classifier.predictor import Predictor
 from digit_classifier.preprocessing import PreprocessConfig, preprocess_image, trace_image
 from digit_classifier.preprocessing.pipeline import _grey, _opaque_channels
-from tests import image_factory as f
+from tests.support import images as f
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 from realistic_set import SCENES, render_scene  # noqa: E402

@@ -8,7 +8,7 @@ from hypothesis import given, settings, strategies as st
 
 from digit_classifier.preprocessing import pipeline as P
 from digit_classifier.preprocessing import components, mnist_form
-from tests import image_factory as f
+from tests.support import images as f
 
 
 def _edge_cases() -> list[np.ndarray]:

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
 
 from digit_classifier import cli
 from digit_classifier.cli.jobs import evaluate_model_file
 from digit_classifier.preprocessing import PreprocessConfig, prepare_mnist
 from digit_classifier.training.report import write_report
 from digit_classifier.training import TrainConfig, train
+from tests.support.images import mnist_digit_bytes
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -175,7 +175,7 @@ def write_realistic_set(folder: Path, images: np.ndarray, labels: np.ndarray) ->
         writer = csv.writer(handle)
         writer.writerow(["filename", "label"])
         for i, (image, label) in enumerate(zip(images, labels)):
-            Image.fromarray(image).resize((56, 56)).save(folder / f"{i}.png")
+            (folder / f"{i}.png").write_bytes(mnist_digit_bytes(image, scale=2, dark_on_light=False))
             writer.writerow([f"{i}.png", int(label)])
     return folder
 

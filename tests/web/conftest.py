@@ -4,10 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.web import images
-from tests.web.schema_check import ValidatingClient
-
-SECRET = "test-secret-key-0123456789abcdef"
+from tests.support import uploads
+from tests.support.apps import build_app, make_config
+from tests.support.images import mnist_digit_bytes
 
 
 @pytest.fixture(scope="session")
@@ -30,23 +29,7 @@ def seven_png(mnist_test_digits) -> bytes:
     """MNIST test digit 0 (a 7) as dark-on-light PNG bytes."""
     pixels, labels = mnist_test_digits
     assert labels[0] == 7
-    return images.encode(images.digit_image(pixels[0]))
-
-
-def build_app(config: dict):
-    """create_app(config) whose test clients validate JSON answers against the OpenAPI document."""
-    from digit_classifier.web import create_app
-
-    app = create_app(config)
-    app.test_client_class = ValidatingClient
-    return app
-
-
-def make_config(model_path, **overrides) -> dict:
-    """A test_config for create_app: testing mode, explicit secret, CSRF off unless overridden."""
-    config = {"TESTING": True, "SECRET_KEY": SECRET, "MODEL_PATH": str(model_path), "WTF_CSRF_ENABLED": False}
-    config.update(overrides)
-    return config
+    return mnist_digit_bytes(pixels[0])
 
 
 @pytest.fixture(scope="session")
@@ -86,4 +69,4 @@ def no_model_client(no_model_app):
 def digit_forms(mnist_test_digits) -> dict[str, bytes]:
     """The 7 (MNIST test digit 0) in every readable form: name -> bytes."""
     pixels, _ = mnist_test_digits
-    return images.good_images(pixels[0])
+    return uploads.good_images(pixels[0])

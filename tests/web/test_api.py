@@ -9,8 +9,9 @@ from PIL import Image
 
 from digit_classifier.model_io import load_model
 from digit_classifier.preprocessing import PreprocessConfig, preprocess_image
-from tests.web import images
-from tests.web.conftest import build_app, make_config
+from tests.support import uploads
+from tests.support.apps import build_app, make_config
+from tests.support.images import mnist_digit_bytes
 
 
 def post_multipart(client, data: bytes, name="digit.png", url="/api/v1/predict"):
@@ -67,10 +68,10 @@ def test_preprocessed_png_is_the_model_input(client, seven_png, model_path):
     assert np.abs(np.asarray(picture, dtype=np.float64) - expected).max() <= 1
 
 
-@pytest.mark.parametrize("name", list(images.bad_images()))
+@pytest.mark.parametrize("name", list(uploads.bad_images()))
 @pytest.mark.parametrize("form", ["multipart", "raw", "json"])
 def test_bad_images_are_json_errors(client, name, form):
-    data, code = images.bad_images()[name]
+    data, code = uploads.bad_images()[name]
     response = FORMS[form](client, data)
     assert response.status_code == (413 if code == "too_large" else 400)
     assert response.get_json()["error"]["code"] == code
@@ -116,11 +117,11 @@ def test_over_the_upload_limit_is_413_json(small_limit_client, form):
 
 def test_batch_answers_in_order_with_per_item_errors(client, mnist_test_digits):
     pixels, labels = mnist_test_digits
-    bad = images.bad_images()
+    bad = uploads.bad_images()
     files = [
-        (images.encode(images.digit_image(pixels[0])), "first.png"),
+        (mnist_digit_bytes(pixels[0]), "first.png"),
         (bad["blank.png"][0], "blank.png"),
-        (images.encode(images.digit_image(pixels[1], dark_on_light=False)), "second.png"),
+        (mnist_digit_bytes(pixels[1], dark_on_light=False), "second.png"),
         (bad["text_renamed.png"][0], "text.png"),
         (bad["zero_byte.png"][0], "zero.png"),
     ]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from tests.web.conftest import build_app, make_config
+from tests.support.apps import build_app, make_config
 
 pytestmark = pytest.mark.slow
 

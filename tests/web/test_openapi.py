@@ -3,7 +3,7 @@
 import pytest
 
 from digit_classifier.web.openapi import openapi_document
-from tests.web.schema_check import KNOWN, errors
+from tests.support.schema import KNOWN, errors
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 

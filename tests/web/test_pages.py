@@ -7,8 +7,9 @@ import tempfile
 import pytest
 import werkzeug.formparser
 
-from tests.web import images
-from tests.web.conftest import build_app, make_config
+from tests.support import uploads
+from tests.support.apps import build_app, make_config
+from tests.support.images import mnist_digit_bytes
 
 
 def upload(client, data: bytes, name="digit.png", **extra):
@@ -80,11 +81,11 @@ def _assert_form_page(response, status, text):
     assert 'id="upload-form"' in page and 'id="drawpad"' in page
 
 
-@pytest.mark.parametrize("name", list(images.bad_images()))
+@pytest.mark.parametrize("name", list(uploads.bad_images()))
 def test_bad_images_show_a_friendly_error(client, name):
     from digit_classifier.web.messages import FRIENDLY
 
-    data, code = images.bad_images()[name]
+    data, code = uploads.bad_images()[name]
     response = upload(client, data, name=name)
     if code == "empty":  # the form's FileSize(min_size=1) catches it before the model
         _assert_form_page(response, 400, "must hold between 1 byte")
@@ -161,7 +162,7 @@ def test_uploads_never_touch_the_disk(client, mnist_test_digits, monkeypatch):
     monkeypatch.setattr(tempfile, "TemporaryFile", no_disk)
     monkeypatch.setattr(tempfile, "SpooledTemporaryFile", no_disk)
     pixels, _ = mnist_test_digits
-    big = images.encode(images.digit_image(pixels[0], scale=20).convert("RGB"), "BMP")
+    big = mnist_digit_bytes(pixels[0], "BMP", scale=20, mode="RGB")
     assert 900_000 < len(big) < 1024 * 1024
     response = upload(client, big, name="big.bmp")
     assert response.status_code == 200 and result_digit(response) == 7

@@ -7,7 +7,7 @@ import pytest
 
 from digit_classifier.web import create_app
 from digit_classifier.web.settings import ENV_PREFIX
-from tests.web.conftest import build_app, make_config
+from tests.support.apps import build_app, make_config
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
 SECRET_TEXT = "top secret, outside the report folder"

@@ -1,15 +1,15 @@
-"""Reproducible test images (PIL) for every test folder: digits, odd formats, bad files.
+"""Reproducible test images (PIL) for every test folder and bench/: digits, odd formats, bad files.
 
 Digits come two ways: ``drawn_digit`` renders 0-9 as pen strokes (no data needed), and
-``mnist_digit`` reads a real MNIST test digit from the data directory. Encoded samples
-are returned as bytes; ``samples()`` is a catalogue with filenames and the ImageError
-code each one should raise (None for a valid digit).
+``mnist_digit`` reads a real MNIST test digit from the data directory;
+``mnist_digit_bytes`` turns any (28, 28) MNIST digit into an upload (scale, polarity,
+format). Encoded images are returned as bytes; the catalogues of named uploads with
+their expected outcome are in ``tests/support/uploads.py``.
 """
 
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -88,14 +88,6 @@ def mnist_digit(index: int = 0) -> tuple[np.ndarray, int]:
     return _mnist_test_images()[index], int(_mnist_test_labels()[index])
 
 
-def mnist_photo(index: int = 0, size: int = 280, dark_on_light: bool = True) -> Image.Image:
-    """MNIST test digit ``index`` upscaled (bicubic) to ``size`` px, mode L."""
-    arr = mnist_digit(index)[0]
-    if dark_on_light:
-        arr = 255 - arr
-    return Image.fromarray(arr).resize((size, size), Image.Resampling.BICUBIC)
-
-
 def encode(img: Image.Image, fmt: str = "PNG", **params) -> bytes:
     """Encode ``img`` in ``fmt`` (PNG, JPEG, GIF, BMP, WEBP, TIFF) -> bytes."""
     buf = io.BytesIO()
@@ -109,6 +101,41 @@ def convert(img: Image.Image, mode: str) -> Image.Image:
         return Image.fromarray(np.asarray(img.convert("L"), np.uint16) * 257)
     return img.convert(mode)
 
+
+
+def mnist_digit_image(pixels: np.ndarray, *, scale: int = 8, dark_on_light: bool = True,
+                      canvas: tuple[int, int] | None = None) -> Image.Image:
+    """A (28, 28) uint8 MNIST digit (ink bright) upscaled ``scale`` times (bicubic), mode L.
+
+    ``dark_on_light`` inverts MNIST's white-on-black; ``canvas`` (w, h) pads the upscaled
+    digit, centred, into a rectangle of that size filled with the background colour.
+    """
+    grey = 255 - pixels if dark_on_light else pixels
+    side = 28 * scale
+    image = Image.fromarray(grey.astype(np.uint8), "L").resize((side, side), Image.Resampling.BICUBIC)
+    if canvas is None:
+        return image
+    framed = Image.new("L", canvas, 255 if dark_on_light else 0)
+    framed.paste(image, ((canvas[0] - side) // 2, (canvas[1] - side) // 2))
+    return framed
+
+
+def mnist_digit_bytes(pixels: np.ndarray, fmt: str = "PNG", *, scale: int = 8,
+                      dark_on_light: bool = True, mode: str = "L",
+                      canvas: tuple[int, int] | None = None) -> bytes:
+    """A (28, 28) uint8 MNIST digit as an upload: ``mnist_digit_image`` converted to
+    ``mode`` and encoded as ``fmt`` (the one "MNIST digit -> file bytes" helper)."""
+    image = mnist_digit_image(pixels, scale=scale, dark_on_light=dark_on_light, canvas=canvas)
+    return encode(convert(image, mode), fmt)
+
+
+def mnist_rgba_canvas(pixels: np.ndarray, scale: int = 8) -> Image.Image:
+    """A (28, 28) MNIST digit as black ink on a fully transparent background (RGBA), like
+    an unfilled HTML canvas: the upscaled digit is the alpha channel."""
+    alpha = mnist_digit_image(pixels, scale=scale, dark_on_light=False)
+    image = Image.new("RGBA", alpha.size, (0, 0, 0, 0))
+    image.putalpha(alpha)
+    return image
 
 def digit_bytes(digit: int = 3, fmt: str = "PNG", mode: str = "L", *, size=(280, 280),
                 dark_on_light: bool = True, seed: int = 0) -> bytes:
@@ -202,33 +229,3 @@ def empty_bytes() -> bytes:
 def blank_png_bytes(size=(280, 280), value: int = 255) -> bytes:
     """A uniform image: nothing drawn."""
     return encode(Image.new("L", size, value), "PNG")
-
-
-@dataclass(frozen=True)
-class Sample:
-    """An encoded test file: bytes, a filename, its MIME type, and the expected
-    ImageError code (None when it is a valid digit of label ``digit``)."""
-
-    data: bytes
-    filename: str
-    mimetype: str
-    error_code: str | None
-    digit: int | None = None
-
-
-def samples() -> dict[str, Sample]:
-    """Catalogue of named samples (valid digits and each kind of bad input)."""
-    return {
-        "digit_png": Sample(digit_png_bytes(3), "three.png", "image/png", None, 3),
-        "digit_png_inverted": Sample(digit_png_bytes(7, dark_on_light=False), "seven.png",
-                                     "image/png", None, 7),
-        "digit_jpeg": Sample(digit_jpeg_bytes(4), "four.jpg", "image/jpeg", None, 4),
-        "rgba_canvas": Sample(rgba_canvas_png_bytes(2), "canvas.png", "image/png", None, 2),
-        "rectangular": Sample(rectangular_png_bytes(0), "wide.png", "image/png", None, 0),
-        "tiny_10px": Sample(tiny_png_bytes(), "tiny.png", "image/png", None, 1),
-        "too_small_9px": Sample(too_small_png_bytes(), "small.png", "image/png", "too_small"),
-        "truncated_png": Sample(truncated_png_bytes(), "broken.png", "image/png", "not_an_image"),
-        "text_as_png": Sample(text_as_png_bytes(), "notes.png", "image/png", "not_an_image"),
-        "empty": Sample(empty_bytes(), "empty.png", "image/png", "empty"),
-        "blank": Sample(blank_png_bytes(), "blank.png", "image/png", "no_ink"),
-    }
