@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from digit_classifier.training.calibration import expected_calibration_error, nll, softmax
-from digit_classifier.nn import MLP
+from digit_classifier.nn import MLP, softmax
+from digit_classifier.training.calibration import expected_calibration_error, nll
 
 N_CLASSES = 10
 

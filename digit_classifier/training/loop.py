@@ -18,9 +18,9 @@ from typing import Callable, Iterator
 import numpy as np
 
 from digit_classifier.training.augment import augment_batch
-from digit_classifier.training.calibration import expected_calibration_error, fit_temperature, nll, softmax
+from digit_classifier.training.calibration import expected_calibration_error, fit_temperature, nll
 from digit_classifier.nn import (MLP, ExponentialMovingAverage, make_optimizer, make_schedule,
-                                 set_blas_threads, softmax_cross_entropy)
+                                 set_blas_threads, softmax, softmax_cross_entropy)
 from digit_classifier.preprocessing import PreprocessConfig, prepare_mnist
 from digit_classifier.training.config import TrainConfig
 

@@ -16,8 +16,8 @@ import jinja2
 import numpy as np
 from markupsafe import Markup
 
-from digit_classifier.training.calibration import reliability_bins, softmax
-from digit_classifier.nn import MLP
+from digit_classifier.nn import MLP, softmax
+from digit_classifier.training.calibration import reliability_bins
 from digit_classifier.training import evaluate
 
 MAX_MISTAKES_SHOWN = 48
