@@ -145,11 +145,6 @@ class MLP:
         """The bias vectors ``b_i`` (out_i,) (views of ``params``)."""
         return self.params[1::2]
 
-    @property
-    def n_params(self) -> int:
-        """Total number of scalar parameters."""
-        return sum(p.size for p in self.params)
-
     def copy_params(self) -> list[np.ndarray]:
         """Return independent copies of ``params`` (e.g. to keep the best or an averaged model)."""
         return [p.copy() for p in self.params]
