@@ -34,12 +34,13 @@ class Prediction:
     image28: np.ndarray
 
     def to_json(self) -> dict[str, Any]:
-        """Return the JSON-safe fields (everything but the image)."""
+        """The API's JSON object: digit (int), probability (float), probabilities (10 floats),
+        confident (bool); everything but the image, as plain Python types."""
         return {
-            "digit": self.digit,
-            "probability": self.probability,
-            "probabilities": self.probabilities,
-            "confident": self.confident,
+            "digit": int(self.digit),
+            "probability": float(self.probability),
+            "probabilities": [float(p) for p in self.probabilities],
+            "confident": bool(self.confident),
         }
 
 

@@ -15,6 +15,7 @@ from typing import Any, Callable, Mapping
 from flask import Flask
 
 from digit_classifier import config as package_config
+from digit_classifier.predictor import DEFAULT_CONFIDENCE_THRESHOLD
 
 ENV_PREFIX = "DIGIT_CLASSIFIER_"
 INSTANCE_PATH_ENV = ENV_PREFIX + "INSTANCE_PATH"
@@ -25,7 +26,7 @@ MIB = 1024 * 1024
 DEFAULTS: dict[str, Any] = {
     "MODEL_PATH": None,                 # None -> digit_classifier.config.default_model_path()
     "MAX_CONTENT_LENGTH": 1 * MIB,      # bytes; Werkzeug answers 413 above it
-    "CONFIDENCE_THRESHOLD": 0.7,        # probability below which a prediction is "not confident"
+    "CONFIDENCE_THRESHOLD": DEFAULT_CONFIDENCE_THRESHOLD,   # below it a prediction is "not confident"
     "BATCH_MAX_IMAGES": 64,             # images per /api/v1/predict/batch request
     "SECRET_KEY": None,
     "SECRET_KEY_FILE": None,            # None -> <instance_path>/secret_key if that file exists
