@@ -230,10 +230,7 @@ class _Run:
         self.config = config
         self.model = MLP((INPUT_DIM, *config.hidden, N_CLASSES), activation=config.activation,
                          dropout=config.dropout, input_dropout=config.input_dropout, rng=rng)
-        name = config.optimizer
-        if name == "sgd":
-            name = "nesterov" if config.nesterov else "sgd"
-        self.optimizer = make_optimizer(name, self.model.params, momentum=config.momentum,
+        self.optimizer = make_optimizer(config.optimizer, self.model.params, momentum=config.momentum,
                                         weight_decay=config.weight_decay)
         self.ema = (ExponentialMovingAverage(self.model.params, config.ema_decay)
                     if config.ema_decay > 0 else None)

@@ -19,6 +19,7 @@ from markupsafe import Markup
 from digit_classifier.nn import MLP, softmax
 from digit_classifier.training.calibration import reliability_bins
 from digit_classifier.training import evaluate
+from digit_classifier.training.config import upgrade_train_config
 
 MAX_MISTAKES_SHOWN = 48
 CAPTIONS = {"curves.png": "Training and validation curves", "confusion.png": "Confusion matrix",
@@ -184,7 +185,7 @@ def _summary(model: dict, metrics: dict, realistic_sets: Mapping[str, dict], ima
         "per_class": [f"{100 * a:.1f}" for a in metrics["per_class_accuracy"]],
         "confusion": [[int(v) for v in row] for row in metrics["confusion_matrix"]],
         "figures": [(name, CAPTIONS[name]) for name in images],
-        "config": [(str(k), str(v)) for k, v in (model.get("train_config") or {}).items()],
+        "config": [(str(k), str(v)) for k, v in upgrade_train_config(model.get("train_config") or {}).items()],
     }
 
 

@@ -188,7 +188,7 @@ from digit_classifier.mnist import load_mnist
 from digit_classifier.training import TrainConfig, train
 data = load_mnist({str(mnist_dir)!r})
 data = dataclasses.replace(data, train_images=data.train_images[:8000], train_labels=data.train_labels[:8000])
-config = TrainConfig(hidden=(1024, 1024), epochs=2, batch_size=256, optimizer="sgd", lr=0.05, val_size=1000,
+config = TrainConfig(hidden=(1024, 1024), epochs=2, batch_size=256, optimizer="nesterov", lr=0.05, val_size=1000,
                      augment=AugmentConfig(max_rotation=10.0, elastic_alpha=20.0, elastic_sigma=5.0),
                      seed=7)
 model = train(config, data).model
