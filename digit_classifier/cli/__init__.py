@@ -212,6 +212,9 @@ def cmd_evaluate(args) -> int:
 
 def _print_metrics(metrics: dict) -> None:
     print(f"test accuracy: {100 * metrics['test_accuracy']:.2f}%")
+    if metrics.get("ece_before") is not None:
+        print(f"test ECE:      {100 * metrics['ece_before']:.2f}% before, "
+              f"{100 * metrics['ece_after']:.2f}% after temperature scaling")
     per_class = metrics["per_class_accuracy"]
     print("per class:     " + "  ".join(f"{d}:{100 * a:.1f}" for d, a in enumerate(per_class)))
     print("confusion matrix (rows = true digit, columns = predicted):")
