@@ -18,7 +18,6 @@ Appends to bench/results/forward_speed.json ("latest" and "runs") and forward_sp
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import statistics
@@ -31,14 +30,15 @@ import numpy as np
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
+sys.path.insert(0, str(REPO_ROOT / "bench"))
 
 from digit_classifier.config import default_data_dir, default_model_path  # noqa: E402
 from digit_classifier.mnist import load_mnist  # noqa: E402
 from digit_classifier.model_io import load_model  # noqa: E402
 from digit_classifier.nn import MLP, set_blas_threads, softmax  # noqa: E402
 from digit_classifier.preprocessing import PreprocessConfig, prepare_mnist  # noqa: E402
+from results_file import append_run  # noqa: E402
 
-RESULTS = REPO_ROOT / "bench" / "results"
 
 
 def dense_row_proba(model: MLP, x: np.ndarray, temperature: float) -> np.ndarray:
@@ -124,20 +124,6 @@ def markdown(run_: dict) -> str:
     return "\n".join(lines)
 
 
-def save(run_: dict) -> None:
-    """Append the run to forward_speed.json (runs + latest) and forward_speed.md."""
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / "forward_speed.json"
-    doc = json.loads(path.read_text()) if path.exists() else {"runs": []}
-    doc["runs"].append(run_)
-    doc["latest"] = run_
-    path.write_text(json.dumps(doc, indent=1) + "\n")
-    md = RESULTS / "forward_speed.md"
-    head = "" if md.exists() else "# Single-row forward latency (bench/forward_speed.py)\n\n"
-    with md.open("a") as handle:
-        handle.write(head + markdown(run_) + "\n")
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=None, help="model file (default: the default model path)")
@@ -146,7 +132,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rounds", type=int, default=7)
     args = parser.parse_args(argv)
     run_ = run(args.model or default_model_path(), args.data_dir or default_data_dir(), args.rows, args.rounds)
-    save(run_)
+    append_run("forward_speed", run_, markdown(run_), "# Single-row forward latency (bench/forward_speed.py)")
     print(markdown(run_))
 
 
