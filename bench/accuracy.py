@@ -120,7 +120,7 @@ def markdown(name: str, result: dict) -> str:
     if "evaluation" in result:
         e = result["evaluation"]
         lines += ["", f"- model: {e['model']}", f"- test accuracy: {100 * e['test_accuracy']:.2f}%",
-                  f"- test ECE: {100 * e['ece']:.2f}%"]
+                  f"- test ECE: {100 * e['ece_before']:.2f}% before, {100 * e['ece_after']:.2f}% after temperature scaling"]
         if "realistic_accuracy" in e:
             lines.append(f"- realistic set: {100 * e['realistic_accuracy']:.2f}% of "
                          f"{e['realistic_count']} images ({e['realistic_rejected']} rejected)")

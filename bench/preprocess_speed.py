@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import io
-import json
 import os
 import platform
 import statistics
@@ -37,9 +36,9 @@ sys.path.insert(0, str(REPO_ROOT))
 sys.path.insert(0, str(REPO_ROOT / "bench"))
 
 from realistic_set import render_one  # noqa: E402
+from results_file import append_run  # noqa: E402
 from tests.support import images as factory  # noqa: E402
 
-RESULTS = REPO_ROOT / "bench" / "results"
 DEFAULT_IMPL = "digit_classifier.preprocessing"
 
 
@@ -121,14 +120,7 @@ def markdown(run_: dict) -> str:
 
 def save(run_: dict) -> None:
     """Append ``run_`` to bench/results/preprocess_speed.json and .md."""
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / "preprocess_speed.json"
-    doc = json.loads(path.read_text()) if path.exists() else {"runs": []}
-    doc["runs"].append(run_)
-    doc["latest"] = run_
-    path.write_text(json.dumps(doc, indent=1) + "\n")
-    with open(RESULTS / "preprocess_speed.md", "a") as fh:
-        fh.write(markdown(run_) + "\n")
+    append_run("preprocess_speed", run_, markdown(run_))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -27,6 +27,8 @@ APP_DIR_NAME = "digit-classifier"
 MIB = 1024 * 1024
 #: Every environment variable of the table starts with it.
 ENV_PREFIX = "DIGIT_CLASSIFIER_"
+#: Calibrated probability under which a prediction is flagged ``confident=False``.
+DEFAULT_CONFIDENCE_THRESHOLD = 0.7
 
 
 class SettingError(ValueError):
@@ -105,7 +107,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAX_CONTENT_LENGTH", int, 1 * MIB, "DIGIT_CLASSIFIER_MAX_UPLOAD_BYTES",
             "largest request body in bytes (>= 1024); Flask answers 413 above it",
             ("web",), deploy="DC_MAX_UPLOAD_BYTES"),
-    Setting("CONFIDENCE_THRESHOLD", float, 0.7, "DIGIT_CLASSIFIER_CONFIDENCE_THRESHOLD",
+    Setting("CONFIDENCE_THRESHOLD", float, DEFAULT_CONFIDENCE_THRESHOLD, "DIGIT_CLASSIFIER_CONFIDENCE_THRESHOLD",
             "probability below which a prediction is marked not confident", ("web",)),
     Setting("BATCH_MAX_IMAGES", int, 64, "DIGIT_CLASSIFIER_BATCH_MAX_IMAGES",
             "images per /api/v1/predict/batch request", ("web",)),

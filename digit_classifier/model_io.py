@@ -14,10 +14,11 @@ import io
 import math
 import os
 import pickle
-import tempfile
 from pathlib import Path
 
 import numpy as np
+
+from digit_classifier.util.atomic import atomic_writer
 
 FORMAT_VERSION = 1
 PICKLE_PROTOCOL = 5
@@ -133,41 +134,16 @@ def _as_float32_arrays(model: dict) -> dict:
 def save_model(path: str | os.PathLike, model: dict) -> None:
     """Validate ``model`` and write it to ``path`` atomically (pickle protocol 5).
 
-    The dict is written to a temporary file in the same directory, flushed and
-    fsynced, made world-readable (the web server may run as another user) and
-    moved over ``path`` with ``os.replace``: readers see the old file or the new
-    one, never a partial write. Raises :class:`ModelFileError` for an invalid dict.
+    Written through :func:`~digit_classifier.util.atomic.atomic_writer`: a fsynced
+    temporary file, world-readable (0644: the web server may run as another user),
+    moved over ``path``; readers see the old file or the new one, never a partial
+    write. Raises :class:`ModelFileError` for an invalid dict.
     """
     _check_header(model)
     model = _as_float32_arrays(model)
     validate_model_dict(model)
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            pickle.dump(model, f, protocol=PICKLE_PROTOCOL)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(directory: Path) -> None:
-    """Persist the rename itself (best effort: some filesystems refuse directory fsync)."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass          # e.g. not supported on this filesystem; the data itself is already synced
-    finally:
-        os.close(fd)
+    with atomic_writer(path) as handle:
+        pickle.dump(model, handle, protocol=PICKLE_PROTOCOL)
 
 
 def loads_model(data: bytes, source: str = "<bytes>") -> dict:

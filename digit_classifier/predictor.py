@@ -12,11 +12,10 @@ import numpy as np
 
 from digit_classifier import model_io
 from digit_classifier.util.jsonsafe import json_safe
+from digit_classifier.config import DEFAULT_CONFIDENCE_THRESHOLD
 from digit_classifier.nn import MLP
 from digit_classifier.preprocessing import ImageError, PreprocessConfig, preprocess_image
 
-#: Calibrated probability under which a prediction is flagged ``confident=False``.
-DEFAULT_CONFIDENCE_THRESHOLD = 0.7
 
 
 @dataclass(frozen=True)
@@ -34,12 +33,13 @@ class Prediction:
     image28: np.ndarray
 
     def to_json(self) -> dict[str, Any]:
-        """Return the JSON-safe fields (everything but the image)."""
+        """The API's JSON object: digit (int), probability (float), probabilities (10 floats),
+        confident (bool); everything but the image, as plain Python types."""
         return {
-            "digit": self.digit,
-            "probability": self.probability,
-            "probabilities": self.probabilities,
-            "confident": self.confident,
+            "digit": int(self.digit),
+            "probability": float(self.probability),
+            "probabilities": [float(p) for p in self.probabilities],
+            "confident": bool(self.confident),
         }
 
 

@@ -69,6 +69,8 @@ def _add_fetch(sub) -> None:
 
 
 def _add_train(sub) -> None:
+    from digit_classifier.nn.optimizers import OPTIMIZERS
+
     p = sub.add_parser("train", help="train a model and save it",
                        description="Train the MLP on MNIST (a validation split chooses everything; "
                                    "the test set is used once, at the end) and save the model file.")
@@ -80,7 +82,7 @@ def _add_train(sub) -> None:
     p.add_argument("--hidden", type=_int_list, help="hidden layer sizes, e.g. 800,800")
     p.add_argument("--batch-size", type=int, help="mini-batch size")
     p.add_argument("--lr", type=float, help="peak learning rate")
-    p.add_argument("--optimizer", choices=["sgd", "adam"], help="optimiser")
+    p.add_argument("--optimizer", choices=OPTIMIZERS, help="optimiser (sgd: classic momentum)")
     p.add_argument("--dropout", type=float, help="dropout rate on hidden layers")
     p.add_argument("--weight-decay", type=float, help="weight decay")
     p.add_argument("--seed", type=int, help="random seed (same seed, same model)")
@@ -210,6 +212,9 @@ def cmd_evaluate(args) -> int:
 
 def _print_metrics(metrics: dict) -> None:
     print(f"test accuracy: {100 * metrics['test_accuracy']:.2f}%")
+    if metrics.get("ece_before") is not None:
+        print(f"test ECE:      {100 * metrics['ece_before']:.2f}% before, "
+              f"{100 * metrics['ece_after']:.2f}% after temperature scaling")
     per_class = metrics["per_class_accuracy"]
     print("per class:     " + "  ".join(f"{d}:{100 * a:.1f}" for d, a in enumerate(per_class)))
     print("confusion matrix (rows = true digit, columns = predicted):")

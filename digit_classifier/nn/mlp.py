@@ -5,73 +5,27 @@ Layer ``i`` maps ``A_i`` (n, in_i) to ``Z_i = A_i @ W_i + b_i`` (n, out_i) with
 and then (inverted) dropout, the last layer outputs logits. ``params`` is
 ``[W_0, b_0, W_1, b_1, ...]`` and ``grads`` is aligned with it.
 
-Training passes reuse per-batch-size buffers (no allocation per batch apart
-from the small logits array); prediction (``predict_*``) uses fresh arrays, so it
-is safe to call from several threads at once.
+One forward pass (``_layers``) serves training, evaluation and batch prediction: training
+passes write into per-batch-size buffers (no allocation per batch apart from the small
+logits array); prediction (``predict_*``) passes fresh arrays, so it is safe to call from
+several threads at once. A single row is a batch of one, with one exception:
+``predict_proba_one``, the web app's path, runs matrix-vector products over the non-zero
+inputs of each layer instead, 2x faster at 1 BLAS thread and far more under load
+(``bench/forward_speed.py``, figures in bench/results/forward_speed.md).
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from typing import Sequence
 
 import numpy as np
 
 from digit_classifier.nn.activations import get_activation
+from digit_classifier.nn.arguments import check_inputs, check_layer_sizes, check_rate, dropout_rates
+from digit_classifier.nn.buffers import BufferCache, Buffers
 from digit_classifier.nn.losses import softmax
 
 _DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
-_MAX_CACHED_BATCH_SIZES = 3      # e.g. the training batch, the last partial batch, a test batch
-
-
-def _check_layer_sizes(layer_sizes) -> list[int]:
-    """Return ``layer_sizes`` as a list of >= 2 positive ints, or raise ValueError."""
-    try:
-        sizes = list(layer_sizes)
-    except TypeError:
-        raise ValueError(f"layer_sizes must be a sequence of ints; got {layer_sizes!r}") from None
-    ok = len(sizes) >= 2 and all(
-        isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s >= 1 for s in sizes)
-    if not ok:
-        raise ValueError(f"layer_sizes must be >= 2 positive ints (input, ..., classes); got {layer_sizes!r}")
-    return [int(s) for s in sizes]
-
-
-def _check_rate(name: str, value: float) -> float:
-    """Return a dropout rate as a float in [0, 1), or raise ValueError."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)) or not 0.0 <= value < 1.0:
-        raise ValueError(f"{name} must be a number in [0, 1); got {value!r}")
-    return float(value)
-
-
-def _dropout_rates(dropout, n_hidden: int) -> list[float]:
-    """Expand ``dropout`` (one rate or one per hidden layer) to a list of ``n_hidden`` rates."""
-    if isinstance(dropout, (int, float, np.floating)) and not isinstance(dropout, bool):
-        return [_check_rate("dropout", dropout)] * n_hidden
-    rates = list(dropout)
-    if len(rates) != n_hidden:
-        raise ValueError(f"dropout needs one rate per hidden layer ({n_hidden}); got {dropout!r}")
-    return [_check_rate(f"dropout[{i}]", r) for i, r in enumerate(rates)]
-
-
-class _Buffers:
-    """Preallocated arrays for one batch size ``n`` (see ``MLP._buffers``).
-
-    H[i]: hidden activation after layer i (n, out_i); D[i]: its dropped-out copy or
-    H[i]; M[i]: scaled dropout mask or None; work[i]: activation-backward scratch;
-    dA[i]: gradient w.r.t. the hidden activation; X0/M0: input dropout copy and mask.
-    """
-
-    def __init__(self, n: int, sizes: list[int], rates: list[float], input_rate: float,
-                 dtype: np.dtype, work_dtype: np.dtype):
-        hidden = sizes[1:-1]
-        self.H = [np.empty((n, h), dtype) for h in hidden]
-        self.M = [np.empty((n, h), dtype) if r > 0 else None for h, r in zip(hidden, rates)]
-        self.D = [np.empty((n, h), dtype) if r > 0 else H for h, r, H in zip(hidden, rates, self.H)]
-        self.work = [np.empty((n, h), work_dtype) for h in hidden]
-        self.dA = [np.empty((n, h), dtype) for h in hidden]
-        self.X0 = np.empty((n, sizes[0]), dtype) if input_rate > 0 else None
-        self.M0 = np.empty((n, sizes[0]), dtype) if input_rate > 0 else None
 
 
 class MLP:
@@ -95,10 +49,10 @@ class MLP:
     def __init__(self, layer_sizes: Sequence[int], *, activation: str = "relu", dropout=0.0,
                  input_dropout: float = 0.0, rng: np.random.Generator | None,
                  dtype=np.float32, _init: bool = True):
-        self.layer_sizes = _check_layer_sizes(layer_sizes)
+        self.layer_sizes = check_layer_sizes(layer_sizes)
         self.activation = get_activation(activation)
-        self.dropout = _dropout_rates(dropout, len(self.layer_sizes) - 2)
-        self.input_dropout = _check_rate("input_dropout", input_dropout)
+        self.dropout = dropout_rates(dropout, len(self.layer_sizes) - 2)
+        self.input_dropout = check_rate("input_dropout", input_dropout)
         if rng is not None and not isinstance(rng, np.random.Generator):
             raise ValueError(f"rng must be a numpy.random.Generator; got {type(rng).__name__}")
         self.rng = rng
@@ -109,7 +63,8 @@ class MLP:
             raise ValueError("rng is required to initialise the weights")
         self.params = self._init_params() if _init else self._zero_params()
         self.grads = [np.zeros_like(p) for p in self.params]
-        self._cache: OrderedDict[int, _Buffers] = OrderedDict()
+        self._buffers = BufferCache(self.layer_sizes, self.dropout, self.input_dropout, self.dtype,
+                                    self.activation.work_dtype(self.dtype))
         self._last = None        # (inputs per layer, buffers) of the last forward pass
 
     # -- parameters ---------------------------------------------------------------------
@@ -145,11 +100,6 @@ class MLP:
         """The bias vectors ``b_i`` (out_i,) (views of ``params``)."""
         return self.params[1::2]
 
-    @property
-    def n_params(self) -> int:
-        """Total number of scalar parameters."""
-        return sum(p.size for p in self.params)
-
     def copy_params(self) -> list[np.ndarray]:
         """Return independent copies of ``params`` (e.g. to keep the best or an averaged model)."""
         return [p.copy() for p in self.params]
@@ -169,29 +119,6 @@ class MLP:
             np.copyto(p, v, casting="same_kind")
 
     # -- training passes ------------------------------------------------------------------
-    def _check_X(self, X) -> np.ndarray:
-        """Return ``X`` as a C-contiguous (n, input_dim) array of the model dtype, or raise ValueError."""
-        X = np.asarray(X)
-        if X.ndim != 2 or X.shape[1] != self.layer_sizes[0]:
-            raise ValueError(f"X must have shape (n, {self.layer_sizes[0]}); got {X.shape}")
-        if X.shape[0] == 0:
-            raise ValueError("X has no rows")
-        if not np.issubdtype(X.dtype, np.floating):
-            # Integer input is almost always raw 0..255 pixels that skipped normalisation.
-            raise ValueError(f"X must be a float array (e.g. float32 in [0, 1]); got dtype {X.dtype}")
-        return np.ascontiguousarray(X, dtype=self.dtype)
-
-    def _buffers(self, n: int) -> _Buffers:
-        """Return the buffers for batch size ``n``, keeping the few most recent sizes."""
-        buf = self._cache.pop(n, None)
-        if buf is None:
-            buf = _Buffers(n, self.layer_sizes, self.dropout, self.input_dropout, self.dtype,
-                           self.activation.work_dtype(self.dtype))
-            while len(self._cache) >= _MAX_CACHED_BATCH_SIZES:
-                self._cache.popitem(last=False)
-        self._cache[n] = buf
-        return buf
-
     def _drop(self, A: np.ndarray, out: np.ndarray, mask: np.ndarray, rate: float) -> np.ndarray:
         """Inverted dropout: ``out = A * mask`` with ``mask`` in {0, 1/(1-rate)}, drawn from self.rng."""
         if self.rng is None:
@@ -200,6 +127,25 @@ class MLP:
         np.greater_equal(mask, rate, out=mask)          # bool -> 0.0 / 1.0 in place
         mask *= mask.dtype.type(1.0 / (1.0 - rate))
         return np.multiply(A, mask, out=out)
+
+    def _layers(self, X: np.ndarray, training: bool, buf: Buffers | None
+                ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """The forward pass of every caller: checked X (n, input_dim) -> (logits (n, n_classes),
+        the input of each layer). With ``buf`` the hidden layers are written into it (training,
+        ``training=True`` needs it for dropout); without, into fresh arrays (thread-safe)."""
+        if training and self.input_dropout > 0:
+            X = self._drop(X, buf.X0, buf.M0, self.input_dropout)
+        inputs, A = [X], X
+        for i in range(len(self.layer_sizes) - 2):
+            Z = np.matmul(A, self.params[2 * i], out=None if buf is None else buf.H[i])
+            Z += self.params[2 * i + 1]
+            A = self.activation.forward(Z)
+            if training and self.dropout[i] > 0:
+                A = self._drop(A, buf.D[i], buf.M[i], self.dropout[i])
+            inputs.append(A)
+        logits = A @ self.params[-2]
+        logits += self.params[-1]
+        return logits, inputs
 
     def forward(self, X, training: bool = False) -> np.ndarray:
         """Compute logits and remember what ``backward`` needs.
@@ -214,22 +160,9 @@ class MLP:
         -------
         logits : array (n, n_classes), model dtype, a fresh array.
         """
-        X = self._check_X(X)
-        buf = self._buffers(X.shape[0])
-        if training and self.input_dropout > 0:
-            X = self._drop(X, buf.X0, buf.M0, self.input_dropout)
-        inputs = [X]
-        A = X
-        n_hidden = len(self.layer_sizes) - 2
-        for i in range(n_hidden):
-            Z = np.matmul(A, self.params[2 * i], out=buf.H[i])
-            Z += self.params[2 * i + 1]
-            A = self.activation.forward(Z)
-            if training and self.dropout[i] > 0:
-                A = self._drop(A, buf.D[i], buf.M[i], self.dropout[i])
-            inputs.append(A)
-        logits = A @ self.params[-2]
-        logits += self.params[-1]
+        X = check_inputs(X, self.layer_sizes[0], self.dtype)
+        buf = self._buffers.get(X.shape[0])
+        logits, inputs = self._layers(X, bool(training), buf)
         self._last = (inputs, buf, bool(training))
         return logits
 
@@ -260,29 +193,17 @@ class MLP:
             dZ = self.activation.backward(dA, buf.H[i - 1], buf.work[i - 1])
 
     # -- prediction -------------------------------------------------------------------------
-    def _logits_no_cache(self, X: np.ndarray) -> np.ndarray:
-        """Logits for a checked batch (n, d), or one row (d,), without touching the training
-        buffers (thread-safe)."""
-        A = X
-        for i in range(len(self.layer_sizes) - 2):
-            Z = A @ self.params[2 * i]
-            Z += self.params[2 * i + 1]
-            A = self.activation.forward(Z)
-        logits = A @ self.params[-2]
-        logits += self.params[-1]
-        return logits
-
     def predict_logits(self, X, batch_size: int = 4096) -> np.ndarray:
         """Logits (n, n_classes) for X (n, input_dim), computed ``batch_size`` rows at a time, no dropout."""
         X = np.asarray(X)
         if X.ndim == 2 and X.shape[0] == 0 and X.shape[1] == self.layer_sizes[0]:
             return np.empty((0, self.layer_sizes[-1]), self.dtype)
-        X = self._check_X(X)
+        X = check_inputs(X, self.layer_sizes[0], self.dtype)
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
             raise ValueError(f"batch_size must be a positive int; got {batch_size!r}")
         out = np.empty((X.shape[0], self.layer_sizes[-1]), self.dtype)
         for start in range(0, X.shape[0], batch_size):
-            out[start:start + batch_size] = self._logits_no_cache(X[start:start + batch_size])
+            out[start:start + batch_size] = self._layers(X[start:start + batch_size], False, None)[0]
         return out
 
     def _logits_one(self, a: np.ndarray) -> np.ndarray:
@@ -290,9 +211,9 @@ class MLP:
 
         A digit lights ~15% of its 784 pixels and a ReLU layer ~30% of its units, so
         ``a[nz] @ W[nz]`` reads a fraction of the weight rows that ``a @ W`` reads. For one
-        row the product is bound by memory traffic, not arithmetic, so this is 1.3-1.5x
-        faster (more when the weights are not in cache). Same sums, another order: equal to
-        ``_logits_no_cache`` up to float rounding.
+        row the product is bound by memory traffic, not arithmetic: 2x faster than the batch
+        path at 1 BLAS thread (bench/results/forward_speed.md). Same sums, another order:
+        equal to the batch path's row up to float rounding.
         """
         for i in range(0, len(self.params) - 2, 2):
             nz = np.flatnonzero(a)
@@ -316,24 +237,14 @@ class MLP:
     def predict_proba_one(self, x, temperature: float = 1.0) -> np.ndarray:
         """Class probabilities (n_classes,) for one input row ``x`` (input_dim,).
 
-        The serving path (one image per request): matrix-vector products over the
-        non-zero inputs of each layer (``_logits_one``) and a 1-D softmax, without the
-        batch bookkeeping of ``predict_proba``, whose row it equals to float rounding.
-        Thread-safe (fresh arrays only).
+        The serving path (one image per request): ``_logits_one``, then the shared softmax;
+        equal to ``predict_proba(x[None])[0]`` up to float rounding. Thread-safe.
         """
         a = np.asarray(x)
         if a.shape != (self.layer_sizes[0],) or not np.issubdtype(a.dtype, np.floating):
             raise ValueError(f"x must be a float array of shape ({self.layer_sizes[0]},); "
                              f"got {a.dtype} {a.shape}")
-        if not temperature > 0 or not np.isfinite(temperature):
-            raise ValueError(f"temperature must be a positive finite number; got {temperature!r}")
-        z = self._logits_one(a.astype(self.dtype, copy=False))
-        if temperature != 1.0:
-            z /= self.dtype.type(temperature)
-        z -= z.max()
-        np.exp(z, out=z)
-        z /= z.sum()
-        return z
+        return softmax(self._logits_one(a.astype(self.dtype, copy=False))[None], temperature)[0]
 
     def predict(self, X, batch_size: int = 4096) -> np.ndarray:
         """Most probable class (n,) int64 for each row of X (n, input_dim)."""
@@ -361,7 +272,7 @@ class MLP:
         missing = [k for k in ("layer_sizes", "weights", "biases") if k not in d]
         if missing:
             raise ValueError(f"model dict lacks keys {missing}")
-        sizes = _check_layer_sizes(d["layer_sizes"])
+        sizes = check_layer_sizes(d["layer_sizes"])
         n_hidden = len(sizes) - 2
         dropout = d.get("dropout", 0.0) or [0.0] * n_hidden
         model = cls(sizes, activation=d.get("activation", "relu"), dropout=dropout,

@@ -5,7 +5,7 @@ only control is its C API, reached here through ctypes (what threadpoolctl does,
 without the dependency). Why it matters: on a machine busier than its core count
 (e.g. several trainings at once, or many web threads predicting together) BLAS
 threads wait on each other and one thread can be several times faster. If no
-OpenBLAS is found (NumPy built against another BLAS) both functions return None.
+OpenBLAS is found (NumPy built against another BLAS) :func:`set_blas_threads` returns None.
 """
 
 from __future__ import annotations
@@ -39,12 +39,6 @@ def _openblas() -> tuple[object, object] | None:
             if hasattr(lib, set_name) and hasattr(lib, get_name):
                 return getattr(lib, set_name), getattr(lib, get_name)
     return None
-
-
-def get_blas_threads() -> int | None:
-    """Threads OpenBLAS currently uses for one call, or None if OpenBLAS is not found."""
-    funcs = _openblas()
-    return None if funcs is None else int(funcs[1]())
 
 
 def set_blas_threads(n: int) -> int | None:

@@ -375,12 +375,6 @@ def erase_rules(flat: np.ndarray, threshold: float) -> np.ndarray:
     return out
 
 
-def noise_sigma(flat: np.ndarray) -> float:
-    """Robust background noise level of ``flat`` (median absolute deviation * 1.4826)."""
-    med = quantiles(flat, 50)
-    return float(quantiles(np.abs(flat - med), 50) * 1.4826)
-
-
 def ink_threshold(flat: np.ndarray) -> tuple[float, float]:
     """(threshold, ink level) of flattened ``flat``.
 

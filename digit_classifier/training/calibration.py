@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from digit_classifier.nn.losses import log_softmax
+
 _GOLDEN = (np.sqrt(5.0) - 1.0) / 2.0
 
 
@@ -28,24 +30,10 @@ def _check_logits_labels(logits: np.ndarray, labels: np.ndarray) -> tuple[np.nda
     return logits, labels.astype(np.int64)
 
 
-def log_softmax(logits: np.ndarray) -> np.ndarray:
-    """Row-wise log-softmax of (n, k) logits, numerically stable."""
-    shifted = logits - logits.max(axis=1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-
-
-def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
-    """Row-wise softmax of logits / temperature, same dtype as the input (float32 stays float32)."""
-    z = np.asarray(logits) / temperature
-    z = z - z.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
-
-
 def nll(logits: np.ndarray, labels: np.ndarray, temperature: float = 1.0) -> float:
     """Mean negative log-likelihood (nats) of integer labels under softmax(logits / T)."""
     logits, labels = _check_logits_labels(logits, labels)
-    logp = log_softmax(logits / temperature)
+    logp = log_softmax(logits, temperature)
     return float(-logp[np.arange(labels.size), labels].mean())
 
 

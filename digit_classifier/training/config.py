@@ -5,8 +5,9 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
-from digit_classifier.training.augment import AugmentConfig
+from digit_classifier.nn import OPTIMIZERS
 from digit_classifier.preprocessing import PreprocessConfig
+from digit_classifier.training.augment import AugmentConfig
 
 
 @dataclass(frozen=True)
@@ -14,7 +15,10 @@ class TrainConfig:
     """Every hyper-parameter of a training run (saved in the model file via to_dict).
 
     hidden           -- hidden layer widths, e.g. (1024, 1024)
-    optimizer        -- "sgd" (momentum; Nesterov if ``nesterov``), "adam" or "adamw"
+    optimizer        -- one of nn.OPTIMIZERS: "sgd" (classic momentum), "nesterov" (Nesterov
+                        momentum), "adam" (L2 decay) or "adamw" (decoupled decay); files
+                        written before this vocabulary say "sgd" + ``nesterov: true`` for
+                        "nesterov" (see :func:`upgrade_train_config`)
     lr               -- peak learning rate; ``schedule`` "cosine" | "step" | "constant",
                         after ``warmup_epochs`` of linear warm-up
     dropout          -- hidden-layer drop rate; ``input_dropout`` for the 784 inputs
@@ -40,7 +44,6 @@ class TrainConfig:
     optimizer: str = "adam"
     lr: float = 1e-3
     momentum: float = 0.9
-    nesterov: bool = True
     weight_decay: float = 0.0
     dropout: float = 0.0
     input_dropout: float = 0.0
@@ -63,7 +66,7 @@ class TrainConfig:
         object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
         checks = [("epochs", self.epochs >= 1), ("batch_size", self.batch_size >= 1),
                   ("lr", self.lr > 0), ("val_size", 0 < self.val_size < 60000),
-                  ("optimizer", self.optimizer in ("sgd", "adam", "adamw")),
+                  ("optimizer", self.optimizer in OPTIMIZERS),
                   ("schedule", self.schedule in ("cosine", "step", "constant")),
                   ("ema_decay", 0 <= self.ema_decay < 1), ("warmup_epochs", self.warmup_epochs >= 0),
                   ("hidden", all(h >= 1 for h in self.hidden)),
@@ -86,11 +89,27 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> "TrainConfig":
-        """Inverse of to_dict; unknown keys raise ValueError naming them."""
+        """Inverse of to_dict (older dicts upgraded first); unknown keys raise ValueError naming them."""
+        d = upgrade_train_config(d)
         unknown = set(d) - {f.name for f in dataclasses.fields(cls)}
         if unknown:
             raise ValueError(f"unknown TrainConfig keys: {sorted(unknown)}")
         return cls(**d)
+
+
+def upgrade_train_config(d: dict) -> dict:
+    """A model file's train_config in today's optimizer vocabulary (a new dict).
+
+    Files written before "nesterov" was an optimizer name say ``optimizer: "sgd"`` with
+    ``nesterov: true`` (Nesterov momentum) or ``nesterov: false`` (classic momentum, today's
+    "sgd"); the ``nesterov`` key is folded into the name. Other dicts come back unchanged.
+    """
+    d = dict(d)
+    if "nesterov" in d:
+        nesterov = d.pop("nesterov")
+        if d.get("optimizer") == "sgd" and nesterov:
+            d["optimizer"] = "nesterov"
+    return d
 
 
 _DESKEW = {"deskew": True}
@@ -113,14 +132,14 @@ PROFILES: dict[str, TrainConfig] = {
     # time budget more epochs of a narrower net beat fewer of a wider one (docs/training.md).
     # The final EMA weights are kept: picking one of ~120 raw/EMA snapshots by 5,000
     # validation images chases differences of 1-3 images.
-    "default": TrainConfig(hidden=(640, 640), epochs=60, batch_size=256, optimizer="sgd",
-                           lr=0.05, momentum=0.9, nesterov=True, weight_decay=5e-5, dropout=0.1,
+    "default": TrainConfig(hidden=(640, 640), epochs=60, batch_size=256, optimizer="nesterov",
+                           lr=0.05, momentum=0.9, weight_decay=5e-5, dropout=0.1,
                            label_smoothing=0.05, schedule="cosine", warmup_epochs=1,
                            augment=_MILD, ema_decay=0.998, select_best=False,
                            time_budget_s=295.0, preprocess=_DESKEW),
     # <= 30 minutes: 1024-1024 for many more epochs, Simard-strength distortions.
-    "best": TrainConfig(hidden=(1024, 1024), epochs=180, batch_size=256, optimizer="sgd",
-                        lr=0.05, momentum=0.9, nesterov=True, weight_decay=5e-5, dropout=0.1,
+    "best": TrainConfig(hidden=(1024, 1024), epochs=180, batch_size=256, optimizer="nesterov",
+                        lr=0.05, momentum=0.9, weight_decay=5e-5, dropout=0.1,
                         label_smoothing=0.05, schedule="cosine", warmup_epochs=2,
                         augment=_STRONG, ema_decay=0.999, select_best=False,
                         time_budget_s=1700.0, preprocess=_DESKEW),

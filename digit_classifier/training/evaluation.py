@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from digit_classifier.training.calibration import expected_calibration_error, nll, softmax
-from digit_classifier.nn import MLP
+from digit_classifier.nn import MLP, softmax
+from digit_classifier.training.calibration import expected_calibration_error, nll
 
 N_CLASSES = 10
 
@@ -14,8 +14,9 @@ def evaluate(model: MLP, X: np.ndarray, y: np.ndarray, temperature: float = 1.0)
     """Metrics of ``model`` on prepared inputs X (n, 784) float32 and labels y (n,) int.
 
     Returns accuracy (float), per_class_accuracy (10 floats: recall of each true digit),
-    confusion_matrix (10x10 ints, rows = true digit, columns = predicted), ece and nll at
-    ``temperature``, and ece_uncalibrated and nll_uncalibrated at T = 1.
+    confusion_matrix (10x10 ints, rows = true digit, columns = predicted), ece_before and
+    nll_before at T = 1, and ece_after and nll_after at ``temperature`` (the names of the
+    table in docs/training.md: "before"/"after" temperature scaling).
     """
     y = np.asarray(y).astype(np.int64)
     if temperature <= 0:
@@ -32,8 +33,15 @@ def evaluate(model: MLP, X: np.ndarray, y: np.ndarray, temperature: float = 1.0)
         "accuracy": float((pred == y).mean()),
         "per_class_accuracy": [float(a) for a in per_class],
         "confusion_matrix": confusion.tolist(),
-        "ece": expected_calibration_error(softmax(logits, temperature), y),
-        "nll": nll(logits, y, temperature),
-        "ece_uncalibrated": expected_calibration_error(softmax(logits), y),
-        "nll_uncalibrated": nll(logits, y),
+        "ece_before": expected_calibration_error(softmax(logits), y),
+        "ece_after": expected_calibration_error(softmax(logits, temperature), y),
+        "nll_before": nll(logits, y),
+        "nll_after": nll(logits, y, temperature),
     }
+
+
+def as_test_metrics(metrics: dict) -> dict:
+    """``evaluate``'s output on the test set under the model file's names: ``accuracy``
+    becomes ``test_accuracy`` (next to the file's ``val_accuracy``); the other keys stay."""
+    rest = {key: value for key, value in metrics.items() if key != "accuracy"}
+    return {"test_accuracy": metrics["accuracy"], **rest}

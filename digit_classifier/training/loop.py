@@ -18,9 +18,9 @@ from typing import Callable, Iterator
 import numpy as np
 
 from digit_classifier.training.augment import augment_batch
-from digit_classifier.training.calibration import expected_calibration_error, fit_temperature, nll, softmax
+from digit_classifier.training.calibration import expected_calibration_error, fit_temperature, nll
 from digit_classifier.nn import (MLP, ExponentialMovingAverage, make_optimizer, make_schedule,
-                                 set_blas_threads, softmax_cross_entropy)
+                                 set_blas_threads, softmax, softmax_cross_entropy)
 from digit_classifier.preprocessing import PreprocessConfig, prepare_mnist
 from digit_classifier.training.config import TrainConfig
 
@@ -230,10 +230,7 @@ class _Run:
         self.config = config
         self.model = MLP((INPUT_DIM, *config.hidden, N_CLASSES), activation=config.activation,
                          dropout=config.dropout, input_dropout=config.input_dropout, rng=rng)
-        name = config.optimizer
-        if name == "sgd":
-            name = "nesterov" if config.nesterov else "sgd"
-        self.optimizer = make_optimizer(name, self.model.params, momentum=config.momentum,
+        self.optimizer = make_optimizer(config.optimizer, self.model.params, momentum=config.momentum,
                                         weight_decay=config.weight_decay)
         self.ema = (ExponentialMovingAverage(self.model.params, config.ema_decay)
                     if config.ema_decay > 0 else None)

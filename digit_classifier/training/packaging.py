@@ -13,7 +13,7 @@ from digit_classifier.mnist import MnistData
 from digit_classifier.model_io import FORMAT_VERSION
 from digit_classifier.preprocessing import PreprocessConfig, prepare_mnist
 from digit_classifier.training.config import TrainConfig, profile_name
-from digit_classifier.training.evaluation import evaluate
+from digit_classifier.training.evaluation import as_test_metrics, evaluate
 from digit_classifier.training.loop import TrainResult, train
 
 
@@ -55,14 +55,14 @@ def build_model_dict(result: TrainResult, config: TrainConfig, preprocess: Prepr
     profile = profile or profile_name(config)
     net = result.model.to_dict()
     val = result.val_metrics
+    test = as_test_metrics(test_metrics)
     metrics = {
-        "test_accuracy": test_metrics["accuracy"],
+        "test_accuracy": test["test_accuracy"],
         "val_accuracy": val["accuracy"],
-        "per_class_accuracy": list(test_metrics["per_class_accuracy"]),
-        "confusion_matrix": [list(r) for r in test_metrics["confusion_matrix"]],
-        "ece_before": test_metrics.get("ece_uncalibrated"),
-        "ece_after": test_metrics["ece"],
-        "test_nll": test_metrics["nll"],
+        "per_class_accuracy": list(test["per_class_accuracy"]),
+        "confusion_matrix": [list(r) for r in test["confusion_matrix"]],
+        "ece_before": test["ece_before"], "ece_after": test["ece_after"],
+        "nll_before": test["nll_before"], "nll_after": test["nll_after"],
         "val_ece_before": val["ece_before"], "val_ece_after": val["ece_after"],
         "train_seconds": result.seconds,
         "selected_epoch": val.get("selected_epoch"), "selected_weights": val.get("selected_weights"),

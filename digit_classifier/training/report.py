@@ -16,9 +16,10 @@ import jinja2
 import numpy as np
 from markupsafe import Markup
 
-from digit_classifier.training.calibration import reliability_bins, softmax
-from digit_classifier.nn import MLP
-from digit_classifier.training import evaluate
+from digit_classifier.nn import MLP, softmax
+from digit_classifier.training.calibration import reliability_bins
+from digit_classifier.training.evaluation import evaluate
+from digit_classifier.training.config import upgrade_train_config
 
 MAX_MISTAKES_SHOWN = 48
 CAPTIONS = {"curves.png": "Training and validation curves", "confusion.png": "Confusion matrix",
@@ -169,9 +170,9 @@ def _summary(model: dict, metrics: dict, realistic_sets: Mapping[str, dict], ima
              Fact("temperature", f"{float(model.get('temperature', 1.0)):.4f}"),
              Fact("test accuracy", f"{100 * metrics['accuracy']:.2f}%", f"({errors} errors)", strong=True),
              Fact("validation accuracy (at training)", _pct(stored.get("val_accuracy"))),
-             Fact("test ECE", f"{100 * metrics['ece_uncalibrated']:.2f}% before, "
-                              f"{100 * metrics['ece']:.2f}% after temperature scaling; "
-                              f"NLL {metrics['nll_uncalibrated']:.4f} → {metrics['nll']:.4f}")]
+             Fact("test ECE", f"{100 * metrics['ece_before']:.2f}% before, "
+                              f"{100 * metrics['ece_after']:.2f}% after temperature scaling; "
+                              f"NLL {metrics['nll_before']:.4f} → {metrics['nll_after']:.4f}")]
     if stored.get("train_seconds") is not None:
         facts.append(Fact("training time", f"{stored['train_seconds']:.0f} s"))
     for label, values in realistic_sets.items():
@@ -184,7 +185,7 @@ def _summary(model: dict, metrics: dict, realistic_sets: Mapping[str, dict], ima
         "per_class": [f"{100 * a:.1f}" for a in metrics["per_class_accuracy"]],
         "confusion": [[int(v) for v in row] for row in metrics["confusion_matrix"]],
         "figures": [(name, CAPTIONS[name]) for name in images],
-        "config": [(str(k), str(v)) for k, v in (model.get("train_config") or {}).items()],
+        "config": [(str(k), str(v)) for k, v in upgrade_train_config(model.get("train_config") or {}).items()],
     }
 
 

@@ -17,7 +17,8 @@ def atomic_writer(path: str | os.PathLike) -> Iterator[BinaryIO]:
 
     The temporary file is ``.<name>.<random>.part`` next to ``path`` (mode 0644);
     it is flushed and fsynced before the rename and deleted if the block raises (including
-    KeyboardInterrupt). Creates the parent directory if needed.
+    KeyboardInterrupt); the directory is fsynced after the rename (best effort). Creates
+    the parent directory if needed.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -34,6 +35,21 @@ def atomic_writer(path: str | os.PathLike) -> Iterator[BinaryIO]:
         # Re-raised below; the only job here is to leave no stray temporary file.
         Path(tmp_name).unlink(missing_ok=True)
         raise
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(directory: Path) -> None:
+    """Persist the rename itself (best effort: some filesystems refuse directory fsync)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass          # e.g. not supported on this filesystem; the data itself is already synced
+    finally:
+        os.close(fd)
 
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:

@@ -34,13 +34,8 @@ def _image_error(exc: ImageError) -> dict:
 
 
 def prediction_json(prediction, with_preprocessed: bool) -> dict:
-    """A Prediction as the API's JSON object (without the model summary)."""
-    body = {
-        "digit": int(prediction.digit),
-        "probability": float(prediction.probability),
-        "probabilities": [float(p) for p in prediction.probabilities],
-        "confident": bool(prediction.confident),
-    }
+    """A Prediction as the API's JSON object (``Prediction.to_json``, plus the 28x28 PNG if asked)."""
+    body = prediction.to_json()
     if with_preprocessed:
         body["preprocessed_png"] = encoding.image28_base64(prediction.image28)
     return body

@@ -30,9 +30,10 @@ def test_real_mnist_loads_with_checksums(mnist_dir):
 def test_manifest_matches_table_and_real_files(mnist_dir, tmp_path):
     lines = (REPO_ROOT / "data" / "SHA256SUMS").read_text().splitlines()
     manifest = {name: digest for digest, name in (line.split("  ") for line in lines)}
-    assert manifest == {f.idx_name: f.sha256 for f in MNIST_FILES.values()}
+    idx_name = {f.key: f.filename.removesuffix(".gz") for f in MNIST_FILES.values()}   # as in SHA256SUMS
+    assert manifest == {idx_name[f.key]: f.sha256 for f in MNIST_FILES.values()}
     for f in MNIST_FILES.values():
-        (tmp_path / f.idx_name).write_bytes(gzip.decompress((mnist_dir / f.filename).read_bytes()))
+        (tmp_path / idx_name[f.key]).write_bytes(gzip.decompress((mnist_dir / f.filename).read_bytes()))
     shutil.copy(REPO_ROOT / "data" / "SHA256SUMS", tmp_path)
     check = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=tmp_path,
                            capture_output=True, text=True, check=False)

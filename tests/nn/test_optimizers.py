@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from digit_classifier.nn import SGD, Adam, RunningAverage, make_optimizer
+from digit_classifier.nn import SGD, Adam, make_optimizer
 
 
 def _params_and_grads(seed=0):
@@ -92,10 +92,3 @@ def test_bad_hyperparameters_raise(make):
     with pytest.raises(ValueError):
         make([np.zeros((2, 2), np.float32)])
 
-
-def test_running_average_is_the_mean_of_snapshots():
-    snaps = [[np.full(3, v, np.float32)] for v in (1.0, 2.0, 6.0)]
-    avg = RunningAverage(snaps[0])
-    for s in snaps[1:]:
-        avg.update(s)
-    np.testing.assert_allclose(avg.average[0], 3.0)

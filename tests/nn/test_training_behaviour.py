@@ -68,7 +68,7 @@ def test_float32_end_to_end(toy_data):
         model.backward(dlogits)
         opt.step(model.grads, 0.01)
     assert all(p.dtype == np.float32 for p in model.params + model.grads)
-    buffers = [a for buf in model._cache.values() for group in vars(buf).values()
+    buffers = [a for group in vars(model._buffers.get(len(X))).values()
                for a in (group if isinstance(group, list) else [group]) if a is not None]
     assert buffers and all(a.dtype in (np.float32, np.bool_) for a in buffers)
     assert model.predict_proba(X).dtype == np.float32

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from digit_classifier.nn import softmax
 from digit_classifier.training.calibration import (expected_calibration_error, fit_temperature, nll,
-                                          reliability_bins, softmax)
+                                                   reliability_bins)
 
 
 def sample_labels(probs: np.ndarray, rng: np.random.Generator) -> np.ndarray:

@@ -206,6 +206,8 @@ def test_each_realistic_set_is_reported_by_name(quick_model_path, mnist_dir, tmp
     out = capsys.readouterr().out
     assert f"realistic set right: {100 * sets['right']:.2f}%" in out
     assert f"realistic set wrong: {100 * sets['wrong']:.2f}%" in out
+    assert (f"test ECE:      {100 * results['ece_before']:.2f}% before, "
+            f"{100 * results['ece_after']:.2f}% after temperature scaling") in out
 
 
 def test_a_single_realistic_set_and_same_named_sets(quick_model_path, mnist_dir, tmp_path):

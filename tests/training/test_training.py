@@ -108,7 +108,10 @@ def test_evaluate_is_consistent(tiny_data):
     expected = np.diag(cm) / np.maximum(cm.sum(1), 1)
     np.testing.assert_allclose(m["per_class_accuracy"], expected)
     m1 = evaluate(result.model, X, y, 1.0)
-    assert m1["accuracy"] == m["accuracy"] and m1["ece"] == pytest.approx(m["ece_uncalibrated"])
+    assert m1["accuracy"] == m["accuracy"] and m1["ece_after"] == pytest.approx(m["ece_before"])
+    assert m1["nll_after"] == pytest.approx(m1["nll_before"]) and m1["nll_after"] == pytest.approx(m["nll_before"])
+    vocabulary = {"accuracy", "ece_before", "ece_after", "nll_before", "nll_after"}
+    assert vocabulary <= set(m) and vocabulary <= set(result.val_metrics)   # one set of names
 
 
 def test_model_dict_is_complete_and_saves(tiny_data, tmp_path):
@@ -126,7 +129,7 @@ def test_model_dict_is_complete_and_saves(tiny_data, tmp_path):
     assert model["format_version"] == FORMAT_VERSION and "+tiny." in model["version"]
     assert model["created_at"].endswith("Z")
     for key in ("test_accuracy", "val_accuracy", "per_class_accuracy", "confusion_matrix",
-                "ece_before", "ece_after", "history"):
+                "ece_before", "ece_after", "nll_before", "nll_after", "history"):
         assert key in model["metrics"]
     assert set(model["library_versions"]) >= {"numpy", "python", "pillow", "digit_classifier"}
     save_model(tmp_path / "m.pkl", model)
@@ -188,7 +191,7 @@ from digit_classifier.mnist import load_mnist
 from digit_classifier.training import TrainConfig, train
 data = load_mnist({str(mnist_dir)!r})
 data = dataclasses.replace(data, train_images=data.train_images[:8000], train_labels=data.train_labels[:8000])
-config = TrainConfig(hidden=(1024, 1024), epochs=2, batch_size=256, optimizer="sgd", lr=0.05, val_size=1000,
+config = TrainConfig(hidden=(1024, 1024), epochs=2, batch_size=256, optimizer="nesterov", lr=0.05, val_size=1000,
                      augment=AugmentConfig(max_rotation=10.0, elastic_alpha=20.0, elastic_sigma=5.0),
                      seed=7)
 model = train(config, data).model
