@@ -24,7 +24,7 @@ MIB = 1024 * 1024
 
 DEFAULTS: dict[str, Any] = {
     "MODEL_PATH": None,                 # None -> digit_classifier.config.default_model_path()
-    "MAX_CONTENT_LENGTH": 1 * MIB,      # bytes; Werkzeug answers 413 above it
+    "MAX_CONTENT_LENGTH": 10 * MIB,     # bytes; Werkzeug answers 413 above it (a phone photo fits)
     "CONFIDENCE_THRESHOLD": 0.7,        # probability below which a prediction is "not confident"
     "BATCH_MAX_IMAGES": 64,             # images per /api/v1/predict/batch request
     "SECRET_KEY": None,
@@ -34,6 +34,8 @@ DEFAULTS: dict[str, Any] = {
     "REPORT_URL": None,                 # optional link to the model report shown on the model card
     "REPORT_DIR": None,                 # optional absolute folder holding report.html: served at /report/
     "WTF_CSRF_ENABLED": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",   # the cookie goes with top-level navigation, not cross-site posts
+    "SESSION_COOKIE_SECURE": False,     # True forces Secure; it is also set on any request served over https
 }
 
 
