@@ -18,7 +18,7 @@
 : "${DC_WSGI_SCRIPT:=${DC_INSTALL_DIR}/${DC_APP_NAME}.wsgi}"  # generated entry point; touch it to reload
 : "${DC_CONF_DIR:=/etc/${DC_APP_NAME}}"           # secret key (and nothing else secret)
 : "${DC_SECRET_KEY_FILE:=${DC_CONF_DIR}/secret_key}"  # 0640 root:DC_APACHE_GROUP, kept across re-runs
-: "${DC_STATE_DIR:=/var/lib/${DC_APP_NAME}}"      # what the build changed, so cleanup undoes only that
+: "${DC_STATE_DIR:=/var/lib/${DC_APP_NAME}}"      # the manifest of what the build made, so cleanup undoes only that
 
 # --- Python ------------------------------------------------------------------
 # Debian's libapache2-mod-wsgi-py3 embeds /usr/bin/python3; a venv of another
