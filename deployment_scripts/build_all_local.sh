@@ -62,7 +62,7 @@ CLI="${DC_VENV_DIR}/bin/digit-classifier"
 # ---------------------------------------------------------------------------
 step 1 "System packages"
 for setting in DC_INSTALL_DIR DC_APP_DIR DC_VENV_DIR DC_DATA_DIR DC_MODEL_PATH DC_REPORT_DIR DC_WSGI_SCRIPT \
-               DC_CONF_DIR DC_SECRET_KEY_FILE DC_STATE_DIR; do
+               DC_CONF_DIR DC_SECRET_KEY_FILE DC_STATE_DIR DC_ERROR_DOCS_DIR; do
     why=$(path_refusal "${!setting}")
     [[ -z "${why}" ]] || die "${setting}=${!setting}: ${why}; choose a folder of the deployment's own"
 done
@@ -307,10 +307,38 @@ else
 fi
 DC_STATIC_DIR="${DC_APP_DIR}/digit_classifier/web/static"
 DC_WSGI_SCRIPT_NAME=$(basename "${DC_WSGI_SCRIPT}")
+DC_SERVER_TOKENS_LINE="# ServerTokens: left to the server's own configuration (DC_SERVER_TOKENS is empty)"
+if [[ -n "${DC_SERVER_TOKENS}" ]]; then
+    DC_SERVER_TOKENS_LINE="# DC_SERVER_TOKENS: server-wide, it changes the Server header of every site
+ServerTokens ${DC_SERVER_TOKENS}"
+fi
+# The error documents: templates in deployment_scripts/error_documents, the limit filled in.
+if (( DC_MAX_UPLOAD_BYTES % 1048576 == 0 )); then DC_UPLOAD_LIMIT_TEXT="$(( DC_MAX_UPLOAD_BYTES / 1048576 )) MiB"
+elif (( DC_MAX_UPLOAD_BYTES % 1024 == 0 )); then DC_UPLOAD_LIMIT_TEXT="$(( DC_MAX_UPLOAD_BYTES / 1024 )) KiB"
+else DC_UPLOAD_LIMIT_TEXT="${DC_MAX_UPLOAD_BYTES} bytes"; fi
+export DC_UPLOAD_LIMIT_TEXT
+make_dir tree "${DC_ERROR_DOCS_DIR}" -m 0755 -o root -g root
+DC_ERROR_DOCUMENT_LINES=""
+DC_ERROR_DOCUMENT_JSON_LINES=""
+for doc in "${SCRIPT_DIR}"/error_documents/*.html "${SCRIPT_DIR}"/error_documents/*.json; do
+    name=$(basename "${doc}")
+    claim file "${DC_ERROR_DOCS_DIR}/${name}"
+    render "${doc}" "${DC_ERROR_DOCS_DIR}/${name}" 0644 >/dev/null
+    line="ErrorDocument ${name%.*} /_errors/${name}"
+    if [[ "${name}" == *.json ]]; then
+        DC_ERROR_DOCUMENT_JSON_LINES+="        ${line}"$'\n'
+    else
+        DC_ERROR_DOCUMENT_LINES+="    ${line}"$'\n'
+    fi
+done
+echo "error documents in ${DC_ERROR_DOCS_DIR}"
+DC_ERROR_DOCUMENT_LINES=${DC_ERROR_DOCUMENT_LINES%$'\n'}
+DC_ERROR_DOCUMENT_JSON_LINES=${DC_ERROR_DOCUMENT_JSON_LINES%$'\n'}
 export DC_APP_NAME DC_INSTALL_DIR DC_APP_DIR DC_VENV_DIR DC_DATA_DIR DC_MODEL_PATH DC_WSGI_SCRIPT \
        DC_WSGI_SCRIPT_NAME DC_SECRET_KEY_FILE DC_CONF_DIR DC_PORT DC_SERVER_NAME DC_PROCESSES DC_THREADS \
        DC_APACHE_USER DC_APACHE_GROUP DC_APACHE_LOG_DIR DC_ERROR_LOG DC_ACCESS_LOG \
-       DC_MAX_UPLOAD_BYTES DC_APACHE_BODY_LIMIT DC_LISTEN_LINE DC_STATIC_DIR DC_REPORT_DIR DC_REPORT_URL
+       DC_MAX_UPLOAD_BYTES DC_APACHE_BODY_LIMIT DC_LISTEN_LINE DC_STATIC_DIR DC_REPORT_DIR DC_REPORT_URL \
+       DC_SERVER_TOKENS_LINE DC_ERROR_DOCS_DIR DC_ERROR_DOCUMENT_LINES DC_ERROR_DOCUMENT_JSON_LINES
 claim file "${DC_WSGI_SCRIPT}"
 render "${SCRIPT_DIR}/site.wsgi.template" "${DC_WSGI_SCRIPT}" 0644
 claim file "${DC_SITE_FILE}"

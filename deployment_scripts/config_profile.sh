@@ -19,6 +19,7 @@
 : "${DC_CONF_DIR:=/etc/${DC_APP_NAME}}"           # secret key (and nothing else secret)
 : "${DC_SECRET_KEY_FILE:=${DC_CONF_DIR}/secret_key}"  # 0640 root:DC_APACHE_GROUP, kept across re-runs
 : "${DC_STATE_DIR:=/var/lib/${DC_APP_NAME}}"      # the manifest of what the build made, so cleanup undoes only that
+: "${DC_ERROR_DOCS_DIR:=${DC_INSTALL_DIR}/errors}"  # Apache's error pages / JSON bodies, served at /_errors/
 
 # --- Python ------------------------------------------------------------------
 # Debian's libapache2-mod-wsgi-py3 embeds /usr/bin/python3; a venv of another
@@ -42,10 +43,14 @@
 : "${DC_MAX_UPLOAD_BYTES:=1048576}"               # one uploaded image (1 MiB)
 # Apache's LimitRequestBody is a backstop above the app's own request limit, so
 # the app answers oversize uploads itself with a JSON 413; only absurd bodies
-# meet Apache's HTML 413. 0 means "derive": 4 x the upload limit.
+# meet Apache's 413 (JSON / a friendly page from the site's error documents). 0 means "derive": 4 x the upload limit.
 : "${DC_APACHE_BODY_LIMIT:=0}"
 : "${DC_TRAIN_PROFILE:=default}"                  # quick | default | best
 : "${DC_HEALTH_TIMEOUT:=60}"                      # seconds build_all_local.sh waits for /healthz
+# Server-wide ServerTokens (the Server: header of every site on this Apache).
+# Empty: leave it to the server (Debian: "OS" in conf-enabled/security.conf).
+# "Prod" etc.: the site file sets it, which changes every site; cleanup removes it with the site.
+: "${DC_SERVER_TOKENS:=}"
 
 if [[ "${DC_APACHE_BODY_LIMIT}" == 0 ]]; then
     DC_APACHE_BODY_LIMIT=$(( DC_MAX_UPLOAD_BYTES * 4 ))
