@@ -52,6 +52,18 @@
 # "Prod" etc.: the site file sets it, which changes every site; cleanup removes it with the site.
 : "${DC_SERVER_TOKENS:=}"
 
+# --- mod_wsgi daemon limits (WSGIDaemonProcess; why these values: docs/deployment.md) -
+: "${DC_MAXIMUM_REQUESTS:=50000}"      # requests per daemon process, then a graceful restart (bounds slow leaks)
+: "${DC_RESTART_INTERVAL:=86400}"      # seconds; a graceful restart at least daily, even on a quiet site
+: "${DC_GRACEFUL_TIMEOUT:=15}"         # seconds a restarting process waits for requests in flight
+: "${DC_SHUTDOWN_TIMEOUT:=5}"          # seconds for atexit/shutdown before a process is killed
+: "${DC_DEADLOCK_TIMEOUT:=60}"         # seconds the GIL may stay held (a deadlock) before a restart
+: "${DC_REQUEST_TIMEOUT:=60}"          # seconds one request may run before its process is restarted
+: "${DC_QUEUE_TIMEOUT:=45}"            # seconds a request may wait for a free daemon thread, then 503
+: "${DC_SOCKET_TIMEOUT:=60}"           # seconds of silence on the Apache <-> daemon socket, then 504
+: "${DC_STARTUP_TIMEOUT:=30}"          # seconds to load wsgi.py (and the model) before a retry
+: "${DC_INACTIVITY_TIMEOUT:=0}"        # 0: idle processes are never restarted (the model stays loaded)
+
 if [[ "${DC_APACHE_BODY_LIMIT}" == 0 ]]; then
     DC_APACHE_BODY_LIMIT=$(( DC_MAX_UPLOAD_BYTES * 4 ))
 fi
