@@ -40,10 +40,12 @@
 : "${DC_ACCESS_LOG:=${DC_APP_NAME}_access.log}"   # inside DC_APACHE_LOG_DIR
 
 # --- the app -----------------------------------------------------------------
-: "${DC_MAX_UPLOAD_BYTES:=1048576}"               # one uploaded image (1 MiB)
+: "${DC_MAX_UPLOAD_BYTES:=10485760}"              # one request to the app (10 MiB: a phone photo fits)
 # Apache's LimitRequestBody is a backstop above the app's own request limit, so
-# the app answers oversize uploads itself with a JSON 413; only absurd bodies
-# meet Apache's 413 (JSON / a friendly page from the site's error documents). 0 means "derive": 4 x the upload limit.
+# the app answers oversize uploads itself (JSON 413 on the API, the upload page
+# with a message on the pages); only absurd bodies meet Apache's 413, which the
+# site's error documents also answer in JSON / a friendly page. 0 means "derive":
+# 2 x the upload limit.
 : "${DC_APACHE_BODY_LIMIT:=0}"
 : "${DC_TRAIN_PROFILE:=default}"                  # quick | default | best
 : "${DC_HEALTH_TIMEOUT:=60}"                      # seconds build_all_local.sh waits for /healthz
@@ -65,7 +67,7 @@
 : "${DC_INACTIVITY_TIMEOUT:=0}"        # 0: idle processes are never restarted (the model stays loaded)
 
 if [[ "${DC_APACHE_BODY_LIMIT}" == 0 ]]; then
-    DC_APACHE_BODY_LIMIT=$(( DC_MAX_UPLOAD_BYTES * 4 ))
+    DC_APACHE_BODY_LIMIT=$(( DC_MAX_UPLOAD_BYTES * 2 ))
 fi
 
 DC_SITE_FILE="${DC_APACHE_CONF_DIR}/sites-available/${DC_APP_NAME}.conf"

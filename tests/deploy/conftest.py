@@ -17,8 +17,8 @@ from PIL import Image
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS_DIR = REPO_ROOT / "deployment_scripts"
-UPLOAD_LIMIT = 1024 * 1024          # bytes; the app's own limit (JSON 413 above it)
-APACHE_BODY_LIMIT = 4 * UPLOAD_LIMIT  # bytes; Apache's LimitRequestBody backstop, as deployed
+UPLOAD_LIMIT = 10 * 1024 * 1024     # bytes; the app's own limit (JSON 413 above it), as deployed
+APACHE_BODY_LIMIT = 2 * UPLOAD_LIMIT  # bytes; Apache's LimitRequestBody backstop, as deployed
 
 
 def load_express_module():
