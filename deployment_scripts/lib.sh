@@ -143,8 +143,8 @@ make_dir() {  # make_dir tree|dir DIR [install options]: install -d DIR, recordi
 }
 
 claim() {  # claim tree|dir|file|log PATH: before creating PATH, record it when it does not exist yet
-    check_path "$2"
-    [[ -e "$2" || -L "$2" ]] || manifest_add "$1" "$2"
+    check_path "$2"   # (and is not inside a tree of ours already)
+    [[ -e "$2" || -L "$2" ]] || owned "$2" || manifest_add "$1" "$2"
 }
 
 remove_owned() {  # remove_owned PATH: rm -rf PATH, which must be ours (build-time replacements)
