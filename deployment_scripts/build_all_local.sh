@@ -7,7 +7,8 @@
 #                                                   [--profile quick|default|best]
 # Settings: deployment_scripts/config_profile.sh (each overridable from the environment).
 # Re-running is safe and fast: unchanged steps are skipped, the model and the
-# secret key are kept unless asked otherwise. Undo with cleanup.sh.
+# secret key are kept unless asked otherwise. Every path and package it creates
+# is recorded in $DC_STATE_DIR/manifest; cleanup.sh removes exactly those.
 set -euo pipefail
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -62,7 +63,16 @@ CLI="${DC_VENV_DIR}/bin/digit-classifier"
 
 # ---------------------------------------------------------------------------
 step 1 "System packages"
-install -d -m 0755 "${DC_STATE_DIR}"
+for setting in DC_INSTALL_DIR DC_APP_DIR DC_VENV_DIR DC_DATA_DIR DC_MODEL_PATH DC_REPORT_DIR DC_WSGI_SCRIPT \
+               DC_CONF_DIR DC_SECRET_KEY_FILE DC_STATE_DIR DC_ERROR_DOCS_DIR; do
+    why=$(path_refusal "${!setting}")
+    [[ -z "${why}" ]] || die "${setting}=${!setting}: ${why}; choose a folder of the deployment's own"
+done
+make_dir dir "${DC_STATE_DIR}" -m 0755
+if [[ -s "${DC_STATE_DIR}/installed-packages" ]]; then   # the list of builds before the manifest
+    while read -r pkg; do manifest_add package "${pkg}"; done < "${DC_STATE_DIR}/installed-packages"
+    rm -f "${DC_STATE_DIR}/installed-packages"
+fi
 # Whether Apache ran before our first build decides whether cleanup stops it.
 if [[ ! -e "${DC_STATE_DIR}/apache-was-running" ]]; then
     if apache_running; then echo yes; else echo no; fi > "${DC_STATE_DIR}/apache-was-running"
@@ -81,15 +91,16 @@ else
     apt_install() { apt-get install -y -q -o DPkg::Lock::Timeout=300 --no-install-recommends "$@"; }
     apt_install "${missing[@]}" || { apt-get update -q -o DPkg::Lock::Timeout=300 && apt_install "${missing[@]}"; }
     # Everything that appeared now (dependencies too) is ours to purge later.
-    comm -13 <(echo "${before}") <(installed_package_list) >> "${DC_STATE_DIR}/installed-packages"
-    sort -u -o "${DC_STATE_DIR}/installed-packages" "${DC_STATE_DIR}/installed-packages"
-    echo "recorded $(wc -l < "${DC_STATE_DIR}/installed-packages") package(s) in ${DC_STATE_DIR}/installed-packages"
+    new_packages=$(comm -13 <(echo "${before}") <(installed_package_list))
+    for pkg in ${new_packages}; do manifest_add package "${pkg}"; done
+    echo "recorded $(grep -c '^package ' "${MANIFEST}") package(s) in ${MANIFEST}"
 fi
 
 # ---------------------------------------------------------------------------
 step 2 "Application and virtualenv in ${DC_INSTALL_DIR}"
-install -d -m 0755 -o root -g root "${DC_INSTALL_DIR}"
+make_dir tree "${DC_INSTALL_DIR}" -m 0755 -o root -g root
 staging=$(mktemp -d "${DC_INSTALL_DIR}/.app.XXXXXX")
+manifest_add tree "${staging}"
 trap 'rm -rf "${staging}"' EXIT
 cp -a "${REPO_DIR}/digit_classifier" "${REPO_DIR}/setup.py" "${REPO_DIR}/requirements.txt" \
       "${REPO_DIR}/wsgi.py" "${REPO_DIR}/README.md" "${staging}/"
@@ -101,17 +112,20 @@ if [[ -d "${DC_APP_DIR}" ]] && diff -rq -x __pycache__ -x build -x '*.egg-info' 
     echo "app unchanged in ${DC_APP_DIR}"
     rm -rf "${staging}"
 else
-    rm -rf "${DC_APP_DIR}"
+    if [[ -e "${DC_APP_DIR}" ]]; then remove_owned "${DC_APP_DIR}"; fi
+    claim tree "${DC_APP_DIR}"
     mv "${staging}" "${DC_APP_DIR}"
     echo "app copied to ${DC_APP_DIR}"
 fi
+manifest_forget tree "${staging}"
 trap - EXIT
 
 want_version=$("${DC_PYTHON}" -c 'import sys; print(sys.version)')
 if [[ -x "${VENV_PY}" ]] && [[ "$("${VENV_PY}" -c 'import sys; print(sys.version)' 2>/dev/null)" == "${want_version}" ]]; then
     echo "virtualenv ${DC_VENV_DIR} already uses ${DC_PYTHON}"
 else
-    rm -rf "${DC_VENV_DIR}"
+    if [[ -e "${DC_VENV_DIR}" ]]; then remove_owned "${DC_VENV_DIR}"; fi
+    claim tree "${DC_VENV_DIR}"
     "${DC_PYTHON}" -m venv "${DC_VENV_DIR}"
     echo "virtualenv created with ${DC_PYTHON} (${want_version%% *})"
 fi
@@ -140,15 +154,17 @@ chmod -R go+rX "${DC_VENV_DIR}"
 # ---------------------------------------------------------------------------
 step 3 "Model ${DC_MODEL_PATH}"
 export DIGIT_CLASSIFIER_DATA_DIR="${DC_DATA_DIR}" DIGIT_CLASSIFIER_MODEL="${DC_MODEL_PATH}"
-install -d -m 0755 -o root -g root "$(dirname "${DC_MODEL_PATH}")"
+make_dir tree "$(dirname "${DC_MODEL_PATH}")" -m 0755 -o root -g root
 model_valid() {  # model_valid FILE: does the installed code load FILE?
     "${VENV_PY}" -c 'import sys; from digit_classifier.model_io import load_model; load_model(sys.argv[1])' "$1" 2>/dev/null
 }
 fetch_data() {  # the repo's verified copy first, so fetch-data only downloads what is missing
-    install -d -m 0755 "${DC_DATA_DIR}"
+    make_dir tree "${DC_DATA_DIR}" -m 0755
     local f
-    for f in "${REPO_DIR}"/data/*-ubyte.gz; do
-        [[ -e "${f}" && ! -e "${DC_DATA_DIR}/$(basename "${f}")" ]] && cp "${f}" "${DC_DATA_DIR}/"
+    for f in train-images-idx3-ubyte.gz train-labels-idx1-ubyte.gz t10k-images-idx3-ubyte.gz \
+             t10k-labels-idx1-ubyte.gz; do
+        claim file "${DC_DATA_DIR}/${f}"
+        if [[ -e "${REPO_DIR}/data/${f}" && ! -e "${DC_DATA_DIR}/${f}" ]]; then cp "${REPO_DIR}/data/${f}" "${DC_DATA_DIR}/"; fi
     done
     "${CLI}" fetch-data --data-dir "${DC_DATA_DIR}"
     chmod -R go+rX "${DC_DATA_DIR}"
@@ -177,16 +193,20 @@ elif [[ "${TRAIN_MODE}" == "skip" ]]; then
 else
     fetch_data
     new_model="$(dirname "${DC_MODEL_PATH}")/.training.pkl"
+    claim file "${new_model}"
     echo "training profile '${DC_TRAIN_PROFILE}' (this is the long step)"
     "${CLI}" train --profile "${DC_TRAIN_PROFILE}" --data-dir "${DC_DATA_DIR}" --out "${new_model}"
 fi
 if [[ -n "${new_model}" ]]; then
     tmp_model="$(dirname "${DC_MODEL_PATH}")/.incoming.pkl"
+    claim file "${tmp_model}"
     cp "${new_model}" "${tmp_model}"
-    [[ "${new_model}" == "${MODEL_SOURCE}" ]] || rm -f "${new_model}"
+    if [[ "${new_model}" != "${MODEL_SOURCE}" ]]; then rm -f "${new_model}"; manifest_forget file "${new_model}"; fi
     chown root:root "${tmp_model}"
     chmod 0644 "${tmp_model}"
+    claim file "${DC_MODEL_PATH}"
     mv -f "${tmp_model}" "${DC_MODEL_PATH}"   # atomic: a running daemon never sees half a file
+    manifest_forget file "${tmp_model}"
     if fetch_data >/dev/null 2>&1; then
         "${CLI}" evaluate --model "${DC_MODEL_PATH}" --data-dir "${DC_DATA_DIR}"
     else
@@ -198,28 +218,69 @@ fi
 step 4 "Model report ${DC_REPORT_DIR}"
 # Written once per model (the model's SHA-256 is kept beside the report); a failure
 # only costs the report: the model card then has no link to it.
-install -d -m 0755 -o root -g root "${DC_REPORT_DIR}"
+# DC_REPORT_DIR may be a folder of the user's (an override naming an existing
+# folder): then only the files the build put there are swapped, never the folder.
+make_dir tree "${DC_REPORT_DIR}" -m 0755 -o root -g root
 REPORT_STAMP="${DC_REPORT_DIR}/.model-sha256"
 model_sum=$(sha256sum "${DC_MODEL_PATH}" | cut -d' ' -f1)
+clear_report() {  # remove the report the build wrote (all of DC_REPORT_DIR's content when the folder is ours)
+    local kind recorded
+    if owned "${DC_REPORT_DIR}"; then
+        find "${DC_REPORT_DIR}" -mindepth 1 -delete
+        return
+    fi
+    { grep -E '^(file|tree) ' "${MANIFEST}" || true; } | while read -r kind recorded; do
+        if [[ "$(dirname "${recorded}")" == "${DC_REPORT_DIR}" ]]; then
+            rm -rf -- "${recorded}"
+            manifest_forget "${kind}" "${recorded}"
+        fi
+    done
+}
+install_report() {  # install_report NEW_DIR: NEW_DIR's files become the report in DC_REPORT_DIR
+    local new_dir=$1 entry
+    if owned "${DC_REPORT_DIR}"; then
+        remove_owned "${DC_REPORT_DIR}"
+        mv "${new_dir}" "${DC_REPORT_DIR}"
+        return
+    fi
+    for entry in "${new_dir}"/* "${new_dir}"/.[!.]*; do   # never overwrite a file of the user's
+        [[ -e "${entry}" ]] || continue
+        if [[ -e "${DC_REPORT_DIR}/${entry##*/}" ]] && ! owned "${DC_REPORT_DIR}/${entry##*/}"; then
+            echo "${DC_REPORT_DIR}/${entry##*/} exists and is not the build's" >&2
+            return 1
+        fi
+    done
+    clear_report
+    for entry in "${new_dir}"/* "${new_dir}"/.[!.]*; do
+        [[ -e "${entry}" ]] || continue
+        if [[ -d "${entry}" ]]; then claim tree "${DC_REPORT_DIR}/${entry##*/}"; else claim file "${DC_REPORT_DIR}/${entry##*/}"; fi
+        mv "${entry}" "${DC_REPORT_DIR}/"
+    done
+    rmdir "${new_dir}"
+}
 write_report() {  # evaluate the model into a new folder, then swap it in for the old report
     local new_dir mpl_dir log status=0
     new_dir=$(mktemp -d "${DC_REPORT_DIR}.new.XXXXXX")
+    manifest_add tree "${new_dir}"
     mpl_dir=$(mktemp -d)   # matplotlib's font cache: not left in root's home
     log="${new_dir}.log"
+    claim file "${log}"
     MPLCONFIGDIR="${mpl_dir}" "${CLI}" evaluate --model "${DC_MODEL_PATH}" --data-dir "${DC_DATA_DIR}" \
         --report "${new_dir}" --json > "${log}" 2>&1 || status=$?
     rm -rf "${mpl_dir}"
     if [[ ${status} -ne 0 || ! -s "${new_dir}/report.html" ]]; then
         tail -n 5 "${log}" >&2
-        rm -rf "${new_dir}" "${log}"
-        return 1
+        status=1
+    else
+        echo "${model_sum}" > "${new_dir}/.model-sha256"
+        chmod 0755 "${new_dir}"
+        chmod -R go+rX "${new_dir}"
+        install_report "${new_dir}" || status=1
     fi
-    rm -f "${log}"
-    echo "${model_sum}" > "${new_dir}/.model-sha256"
-    chmod 0755 "${new_dir}"
-    chmod -R go+rX "${new_dir}"
-    rm -rf "${DC_REPORT_DIR}"
-    mv "${new_dir}" "${DC_REPORT_DIR}"
+    rm -rf "${new_dir}" "${log}"
+    manifest_forget tree "${new_dir}"
+    manifest_forget file "${log}"
+    return "${status}"
 }
 if [[ -s "${DC_REPORT_DIR}/report.html" && "$(cat "${REPORT_STAMP}" 2>/dev/null)" == "${model_sum}" ]]; then
     echo "the report of the installed model is already there"
@@ -227,7 +288,7 @@ elif report_started=$(date +%s) && fetch_data >/dev/null 2>&1 && write_report; t
     echo "report written to ${DC_REPORT_DIR}/report.html in $(( $(date +%s) - report_started )) s"
 else
     # Never leave the report of another model behind.
-    find "${DC_REPORT_DIR}" -mindepth 1 -delete
+    clear_report
     warn "could not write the model report (the site works without it; the model card shows no link)"
 fi
 DC_REPORT_URL=""
@@ -235,10 +296,12 @@ if [[ -s "${DC_REPORT_DIR}/report.html" ]]; then DC_REPORT_URL="${DC_REPORT_PAGE
 
 # ---------------------------------------------------------------------------
 step 5 "Secret key ${DC_SECRET_KEY_FILE}"
-install -d -m 0755 -o root -g root "${DC_CONF_DIR}"
+make_dir dir "${DC_CONF_DIR}" -m 0755 -o root -g root
+make_dir dir "$(dirname "${DC_SECRET_KEY_FILE}")" -m 0755 -o root -g root
 if [[ -s "${DC_SECRET_KEY_FILE}" ]]; then
     echo "keeping the existing secret key (sessions and CSRF tokens stay valid)"
 else
+    claim file "${DC_SECRET_KEY_FILE}"
     (umask 077 && "${DC_PYTHON}" -c 'import secrets; print(secrets.token_hex(32))' > "${DC_SECRET_KEY_FILE}")
     echo "new secret key generated"
 fi
@@ -258,12 +321,47 @@ else
 fi
 DC_STATIC_DIR="${DC_APP_DIR}/digit_classifier/web/static"
 DC_WSGI_SCRIPT_NAME=$(basename "${DC_WSGI_SCRIPT}")
+DC_SERVER_TOKENS_LINE="# ServerTokens: left to the server's own configuration (DC_SERVER_TOKENS is empty)"
+if [[ -n "${DC_SERVER_TOKENS}" ]]; then
+    DC_SERVER_TOKENS_LINE="# DC_SERVER_TOKENS: server-wide, it changes the Server header of every site
+ServerTokens ${DC_SERVER_TOKENS}"
+fi
+# The error documents: templates in deployment_scripts/error_documents, the limit filled in.
+if (( DC_MAX_UPLOAD_BYTES % 1048576 == 0 )); then DC_UPLOAD_LIMIT_TEXT="$(( DC_MAX_UPLOAD_BYTES / 1048576 )) MiB"
+elif (( DC_MAX_UPLOAD_BYTES % 1024 == 0 )); then DC_UPLOAD_LIMIT_TEXT="$(( DC_MAX_UPLOAD_BYTES / 1024 )) KiB"
+else DC_UPLOAD_LIMIT_TEXT="${DC_MAX_UPLOAD_BYTES} bytes"; fi
+export DC_UPLOAD_LIMIT_TEXT
+make_dir tree "${DC_ERROR_DOCS_DIR}" -m 0755 -o root -g root
+DC_ERROR_DOCUMENT_LINES=""
+DC_ERROR_DOCUMENT_JSON_LINES=""
+for doc in "${SCRIPT_DIR}"/error_documents/*.html "${SCRIPT_DIR}"/error_documents/*.json; do
+    name=$(basename "${doc}")
+    claim file "${DC_ERROR_DOCS_DIR}/${name}"
+    render "${doc}" "${DC_ERROR_DOCS_DIR}/${name}" 0644 >/dev/null
+    line="ErrorDocument ${name%.*} /_errors/${name}"
+    if [[ "${name}" == *.json ]]; then
+        DC_ERROR_DOCUMENT_JSON_LINES+="        ${line}"$'\n'
+    else
+        DC_ERROR_DOCUMENT_LINES+="    ${line}"$'\n'
+    fi
+done
+echo "error documents in ${DC_ERROR_DOCS_DIR}"
+DC_ERROR_DOCUMENT_LINES=${DC_ERROR_DOCUMENT_LINES%$'\n'}
+DC_ERROR_DOCUMENT_JSON_LINES=${DC_ERROR_DOCUMENT_JSON_LINES%$'\n'}
 export DC_APP_NAME DC_INSTALL_DIR DC_APP_DIR DC_VENV_DIR DC_DATA_DIR DC_MODEL_PATH DC_WSGI_SCRIPT \
        DC_WSGI_SCRIPT_NAME DC_SECRET_KEY_FILE DC_CONF_DIR DC_PORT DC_SERVER_NAME DC_PROCESSES DC_THREADS \
        DC_APACHE_USER DC_APACHE_GROUP DC_APACHE_LOG_DIR DC_ERROR_LOG DC_ACCESS_LOG \
-       DC_MAX_UPLOAD_BYTES DC_APACHE_BODY_LIMIT DC_LISTEN_LINE DC_STATIC_DIR DC_REPORT_DIR DC_REPORT_URL
+       DC_MAX_UPLOAD_BYTES DC_APACHE_BODY_LIMIT DC_LISTEN_LINE DC_STATIC_DIR DC_REPORT_DIR DC_REPORT_URL \
+       DC_SERVER_TOKENS_LINE DC_ERROR_DOCS_DIR DC_ERROR_DOCUMENT_LINES DC_ERROR_DOCUMENT_JSON_LINES \
+       DC_MAXIMUM_REQUESTS DC_RESTART_INTERVAL DC_GRACEFUL_TIMEOUT DC_SHUTDOWN_TIMEOUT DC_DEADLOCK_TIMEOUT \
+       DC_REQUEST_TIMEOUT DC_QUEUE_TIMEOUT DC_SOCKET_TIMEOUT DC_STARTUP_TIMEOUT DC_INACTIVITY_TIMEOUT
+claim file "${DC_WSGI_SCRIPT}"
 render "${SCRIPT_DIR}/site.wsgi.template" "${DC_WSGI_SCRIPT}" 0644
+claim file "${DC_SITE_FILE}"
 render "${SCRIPT_DIR}/apache-site.conf.template" "${DC_SITE_FILE}" 0644
+make_dir dir "${DC_APACHE_LOG_DIR}" -m 0755
+claim log "${DC_APACHE_LOG_DIR}/${DC_ERROR_LOG}"
+claim log "${DC_APACHE_LOG_DIR}/${DC_ACCESS_LOG}"
 
 # ---------------------------------------------------------------------------
 step 7 "Enable and (re)start Apache"
@@ -271,6 +369,7 @@ if [[ ! -e "${DC_APACHE_CONF_DIR}/mods-enabled/wsgi.load" ]]; then
     a2enmod -q wsgi
     [[ -e "${DC_STATE_DIR}/wsgi-module-enabled" ]] || touch "${DC_STATE_DIR}/wsgi-module-enabled"
 fi
+claim file "${DC_APACHE_CONF_DIR}/sites-enabled/${DC_APP_NAME}.conf"
 a2ensite -q "${DC_APP_NAME}"
 apache2ctl configtest
 if apache_running; then

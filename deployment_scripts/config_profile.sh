@@ -18,7 +18,8 @@
 : "${DC_WSGI_SCRIPT:=${DC_INSTALL_DIR}/${DC_APP_NAME}.wsgi}"  # generated entry point; touch it to reload
 : "${DC_CONF_DIR:=/etc/${DC_APP_NAME}}"           # secret key (and nothing else secret)
 : "${DC_SECRET_KEY_FILE:=${DC_CONF_DIR}/secret_key}"  # 0640 root:DC_APACHE_GROUP, kept across re-runs
-: "${DC_STATE_DIR:=/var/lib/${DC_APP_NAME}}"      # what the build changed, so cleanup undoes only that
+: "${DC_STATE_DIR:=/var/lib/${DC_APP_NAME}}"      # the manifest of what the build made, so cleanup undoes only that
+: "${DC_ERROR_DOCS_DIR:=${DC_INSTALL_DIR}/errors}"  # Apache's error pages / JSON bodies, served at /_errors/
 
 # --- Python ------------------------------------------------------------------
 # Debian's libapache2-mod-wsgi-py3 embeds /usr/bin/python3; a venv of another
@@ -41,16 +42,34 @@
 # --- the app -----------------------------------------------------------------
 # DC_MODEL_PATH, DC_DATA_DIR, DC_SECRET_KEY_FILE, DC_MAX_UPLOAD_BYTES and DC_CONF_DIR reach
 # the app as DIGIT_CLASSIFIER_* variables: the mapping is the table in docs/settings.md.
-: "${DC_MAX_UPLOAD_BYTES:=1048576}"               # one uploaded image (1 MiB)
+: "${DC_MAX_UPLOAD_BYTES:=10485760}"              # one request to the app (10 MiB: a phone photo fits)
 # Apache's LimitRequestBody is a backstop above the app's own request limit, so
-# the app answers oversize uploads itself with a JSON 413; only absurd bodies
-# meet Apache's HTML 413. 0 means "derive": 4 x the upload limit.
+# the app answers oversize uploads itself (JSON 413 on the API, the upload page
+# with a message on the pages); only absurd bodies meet Apache's 413, which the
+# site's error documents also answer in JSON / a friendly page. 0 means "derive":
+# 2 x the upload limit.
 : "${DC_APACHE_BODY_LIMIT:=0}"
 : "${DC_TRAIN_PROFILE:=default}"                  # quick | default | best
 : "${DC_HEALTH_TIMEOUT:=60}"                      # seconds build_all_local.sh waits for /healthz
+# Server-wide ServerTokens (the Server: header of every site on this Apache).
+# Empty: leave it to the server (Debian: "OS" in conf-enabled/security.conf).
+# "Prod" etc.: the site file sets it, which changes every site; cleanup removes it with the site.
+: "${DC_SERVER_TOKENS:=}"
+
+# --- mod_wsgi daemon limits (WSGIDaemonProcess; why these values: docs/deployment.md) -
+: "${DC_MAXIMUM_REQUESTS:=50000}"      # requests per daemon process, then a graceful restart (bounds slow leaks)
+: "${DC_RESTART_INTERVAL:=86400}"      # seconds; a graceful restart at least daily, even on a quiet site
+: "${DC_GRACEFUL_TIMEOUT:=15}"         # seconds a restarting process waits for requests in flight
+: "${DC_SHUTDOWN_TIMEOUT:=5}"          # seconds for atexit/shutdown before a process is killed
+: "${DC_DEADLOCK_TIMEOUT:=60}"         # seconds the GIL may stay held (a deadlock) before a restart
+: "${DC_REQUEST_TIMEOUT:=60}"          # seconds one request may run before its process is restarted
+: "${DC_QUEUE_TIMEOUT:=45}"            # seconds a request may wait for a free daemon thread, then 503
+: "${DC_SOCKET_TIMEOUT:=60}"           # seconds of silence on the Apache <-> daemon socket, then 504
+: "${DC_STARTUP_TIMEOUT:=30}"          # seconds to load wsgi.py (and the model) before a retry
+: "${DC_INACTIVITY_TIMEOUT:=0}"        # 0: idle processes are never restarted (the model stays loaded)
 
 if [[ "${DC_APACHE_BODY_LIMIT}" == 0 ]]; then
-    DC_APACHE_BODY_LIMIT=$(( DC_MAX_UPLOAD_BYTES * 4 ))
+    DC_APACHE_BODY_LIMIT=$(( DC_MAX_UPLOAD_BYTES * 2 ))
 fi
 
 DC_SITE_FILE="${DC_APACHE_CONF_DIR}/sites-available/${DC_APP_NAME}.conf"

@@ -57,3 +57,98 @@ render() {  # render TEMPLATE DEST MODE: substitute exported ${DC_*} only; rewri
         echo "written:   ${dest}"
     fi
 }
+
+# --- what the build made ------------------------------------------------------
+# The manifest ($DC_STATE_DIR/manifest) has one line per thing the build created,
+# "KIND PATH" (or "package NAME"), in the order it made them:
+#   tree PATH     a directory whose whole content is the build's (rm -rf)
+#   dir PATH      a directory the build made; removed only once empty
+#   file PATH     a file (or symlink) the build made
+#   log PATH      a log file Apache writes for the site, with its rotations PATH.*
+#   package NAME  a Debian package that apt installed during the build
+# Only what did not exist before is recorded, so a user's folder named in an
+# override (DC_REPORT_DIR, DC_SECRET_KEY_FILE, a log) is never recorded, and
+# cleanup.sh removes the manifest's entries and nothing else.
+MANIFEST="${DC_STATE_DIR}/manifest"
+
+# Paths that are never ours, whatever a setting or the manifest says.
+PROTECTED_PATHS=(/ /bin /boot /dev /etc /home /lib /lib32 /lib64 /libx32 /media /mnt /opt /proc /root
+                 /run /sbin /srv /sys /tmp /usr /usr/bin /usr/lib /usr/lib64 /usr/libexec /usr/local
+                 /usr/local/bin /usr/local/lib /usr/local/share /usr/sbin /usr/share /usr/src /var
+                 /var/backups /var/cache /var/lib /var/local /var/log /var/mail /var/opt /var/spool
+                 /var/tmp /var/www /var/www/html /etc/apache2 /etc/apache2/sites-available
+                 /etc/apache2/sites-enabled /etc/apache2/conf-available /etc/apache2/conf-enabled
+                 /etc/apache2/mods-available /etc/apache2/mods-enabled /var/log/apache2 /var/lib/apache2)
+
+path_refusal() {  # path_refusal PATH: print why PATH can never be ours; print nothing when it may be
+    local path=$1 clean resolved home protected
+    if [[ "${path}" != /* ]]; then echo "not an absolute path"; return; fi
+    if [[ "/${path}/" == *"/../"* || "/${path}/" == *"/./"* ]]; then echo "it has a '.' or '..' component"; return; fi
+    for clean in "${path}" "$(realpath -m -- "${path}")"; do
+        clean=$(printf '%s' "${clean}" | tr -s /)
+        [[ "${clean}" == / ]] || clean=${clean%/}
+        for protected in "${PROTECTED_PATHS[@]}"; do
+            if [[ "${clean}" == "${protected}" ]]; then echo "${protected} is a system directory"; return; fi
+        done
+        if [[ "${clean}" != /*/* ]]; then echo "it is a top-level directory"; return; fi
+        while IFS=: read -r _ _ _ _ _ home _; do
+            [[ -n "${home}" && "${home}" != / ]] || continue
+            if [[ "${clean}" == "${home%/}" ]]; then echo "it is a home directory"; return; fi
+        done < /etc/passwd
+        if [[ "${clean}" == /home/* || "${clean}" == /root/* ]]; then echo "it is inside a home directory"; return; fi
+        resolved=${clean}
+    done
+    : "${resolved}"
+}
+
+check_path() {  # check_path PATH: die unless PATH may be made (or removed) by us
+    local why
+    why=$(path_refusal "$1")
+    [[ -z "${why}" ]] || die "refusing '$1': ${why}"
+}
+
+manifest_add() {  # manifest_add KIND PATH: record that the build made PATH (once)
+    grep -qxF -- "$1 $2" "${MANIFEST}" 2>/dev/null || printf '%s %s\n' "$1" "$2" >> "${MANIFEST}"
+}
+
+manifest_forget() {  # manifest_forget KIND PATH: drop a line (a temporary path that is gone again)
+    [[ -f "${MANIFEST}" ]] || return 0
+    grep -vxF -- "$1 $2" "${MANIFEST}" > "${MANIFEST}.tmp" || true
+    mv -f "${MANIFEST}.tmp" "${MANIFEST}"
+}
+
+owned() {  # owned PATH: did the build make PATH (recorded itself, or inside a recorded tree)?
+    local path=$1 kind recorded
+    [[ -f "${MANIFEST}" ]] || return 1
+    while read -r kind recorded; do
+        case "${kind}" in
+            tree) [[ "${path}" == "${recorded}" || "${path}" == "${recorded}/"* ]] && return 0 ;;
+            dir|file|log) [[ "${path}" == "${recorded}" ]] && return 0 ;;
+        esac
+    done < "${MANIFEST}"
+    return 1
+}
+
+make_dir() {  # make_dir tree|dir DIR [install options]: install -d DIR, recording each folder it creates
+    # The options (mode, owner) apply to a folder the build makes or made, never to one of the user's.
+    local kind=$1 dir=$2 missing=() d
+    shift 2
+    d=${dir}
+    while [[ ! -e "${d}" && ! -L "${d}" ]]; do missing=("${d}" "${missing[@]}"); d=$(dirname "${d}"); done
+    for d in "${missing[@]}"; do check_path "${d}"; done
+    if [[ ${#missing[@]} -gt 0 ]] || owned "${dir}"; then install -d "$@" "${dir}"; fi
+    for d in "${missing[@]}"; do
+        if [[ "${d}" == "${dir}" ]]; then manifest_add "${kind}" "${d}"; else manifest_add dir "${d}"; fi
+    done
+}
+
+claim() {  # claim tree|dir|file|log PATH: before creating PATH, record it when it does not exist yet
+    check_path "$2"   # (and is not inside a tree of ours already)
+    [[ -e "$2" || -L "$2" ]] || owned "$2" || manifest_add "$1" "$2"
+}
+
+remove_owned() {  # remove_owned PATH: rm -rf PATH, which must be ours (build-time replacements)
+    check_path "$1"
+    owned "$1" || die "refusing to remove $1: the manifest ${MANIFEST} does not say the build made it"
+    rm -rf -- "$1"
+}

@@ -2,7 +2,8 @@
 # The whole test suite, installing what it needs: `sudo bash tests/run.sh [pytest args]`.
 #
 # 1. Debian packages the suite uses (Apache + mod_wsgi build deps, Python venv, Chromium),
-#    installed only when missing (root needed then).
+#    installed only when missing (root needed then) by tests/install_packages.sh, which
+#    never starts, stops or reloads a service: a site deployed here keeps answering.
 # 2. A venv of Debian's /usr/bin/python3 in .venv with the pinned test requirements and the
 #    project installed editable (the same Python that Debian's mod_wsgi embeds).
 # 3. MNIST fetched into data/ (no network when valid files are already there).
@@ -11,26 +12,6 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${DIGIT_CLASSIFIER_TEST_VENV:-$ROOT/.venv}"
-APT_PACKAGES=(python3-venv python3-dev python3-pip build-essential apache2 apache2-bin apache2-dev
-              libapache2-mod-wsgi-py3 chromium fonts-dejavu-core curl ca-certificates)
-
-install_debian_packages() {
-    local missing=()
-    for pkg in "${APT_PACKAGES[@]}"; do
-        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
-    done
-    [ ${#missing[@]} -eq 0 ] && return 0
-    if [ "$(id -u)" -ne 0 ]; then
-        echo "tests/run.sh: missing Debian packages: ${missing[*]}; run as root (sudo) to install them" >&2
-        exit 1
-    fi
-    echo "== installing Debian packages: ${missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -q
-    apt-get install -y -q -o DPkg::Lock::Timeout=300 --no-install-recommends "${missing[@]}"
-    # Apache must not keep serving on :80 after installation; tests start their own servers.
-    service apache2 stop >/dev/null 2>&1 || true
-}
 
 build_venv() {
     if [ ! -x "$VENV/bin/python" ]; then
@@ -63,7 +44,7 @@ let_apache_user_reach_checkout() {
     done
 }
 
-install_debian_packages
+bash "$ROOT/tests/install_packages.sh"
 let_apache_user_reach_checkout
 build_venv
 echo "== fetching MNIST into $ROOT/data"

@@ -26,6 +26,8 @@ DEFAULTS: dict[str, Any] = {
     **{s.name: None if callable(s.default) else s.default
        for s in package_config.SETTINGS if "web" in s.applies_to and s.app_config},
     "WTF_CSRF_ENABLED": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",   # the cookie goes with top-level navigation, not cross-site posts
+    "SESSION_COOKIE_SECURE": False,     # True forces Secure; it is also set on any request served over https
 }
 
 

@@ -9,16 +9,19 @@ import secrets
 import shutil
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
+import requests
 from PIL import Image
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS_DIR = REPO_ROOT / "deployment_scripts"
-UPLOAD_LIMIT = 1024 * 1024          # bytes; the app's own limit (JSON 413 above it)
-APACHE_BODY_LIMIT = 4 * UPLOAD_LIMIT  # bytes; Apache's LimitRequestBody backstop, as deployed
+UPLOAD_LIMIT = 10 * 1024 * 1024     # bytes; the app's own limit (JSON 413 above it), as deployed
+APACHE_BODY_LIMIT = 2 * UPLOAD_LIMIT  # bytes; Apache's LimitRequestBody backstop, as deployed
 
 
 def load_express_module():
@@ -108,3 +111,88 @@ def apache(express, deploy_files):
     server.start(timeout=90)
     yield server
     server.stop()
+
+
+def run_script(script: str, *args: str, env: dict, timeout: float) -> subprocess.CompletedProcess:
+    """Run a deployment script from an unrelated cwd (/), as the docs tell users to."""
+    return subprocess.run(["bash", str(SCRIPTS_DIR / script), *args], env=env, cwd="/",
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def system_apache_tests_enabled() -> bool:
+    """Root, and not DIGIT_CLASSIFIER_SKIP_SYSTEM_APACHE=1: the tests may build sites in /etc/apache2."""
+    return os.geteuid() == 0 and os.environ.get("DIGIT_CLASSIFIER_SKIP_SYSTEM_APACHE") != "1"
+
+
+class Canary:
+    """A site built by build_all_local.sh that stands for a user's live deployment.
+
+    A thread asks its ``/healthz`` every ``period`` seconds and keeps every answer
+    that is not 200, so a test (or the session's end) can check that nothing in
+    the suite stopped, broke or reconfigured it.
+    """
+
+    def __init__(self, env: dict, url: str, name: str, period: float = 2.0):
+        self.env, self.url, self.name, self.period = env, url, name, period
+        self.failures: list[str] = []
+        self.checks = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="canary-watch", daemon=True)
+
+    def check(self) -> str | None:
+        """One health request; None when it answered 200, else what went wrong."""
+        try:
+            response = requests.get(self.url + "/healthz", timeout=30)
+        except requests.RequestException as exc:
+            return f"{time.strftime('%H:%M:%S')} {type(exc).__name__}: {exc}"
+        return None if response.status_code == 200 else f"{time.strftime('%H:%M:%S')} HTTP {response.status_code}"
+
+    def _watch(self) -> None:
+        while not self._stop.wait(self.period):
+            problem = self.check()
+            self.checks += 1
+            if problem:
+                self.failures.append(problem)
+
+    def start_watching(self) -> None:
+        self._thread.start()
+
+    def stop_watching(self) -> None:
+        self._stop.set()
+        if self._thread.ident is not None:
+            self._thread.join(timeout=60)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def canary(quick_model_path):
+    """A live deployment built by build_all_local.sh before the deployment tests, checked at the end.
+
+    It has its own app name, port, install dir and state dir, like a user's own site
+    would. The other tests build, rebuild and clean up sites of their own next to it;
+    at the very end of the session (after every other test folder too) it must still
+    answer, and must have answered every health check made meanwhile: otherwise the
+    session ends with an error. Then it is removed with cleanup.sh. None when the
+    system Apache tests are off (not root, or DIGIT_CLASSIFIER_SKIP_SYSTEM_APACHE=1).
+    """
+    if not system_apache_tests_enabled():
+        yield None
+        return
+    name = f"dc_canary_{secrets.token_hex(3)}"
+    port = load_express_module().free_port()
+    env = {**os.environ, "DC_APP_NAME": name, "DC_INSTALL_DIR": f"/opt/{name}", "DC_PORT": str(port),
+           "DC_PROCESSES": "1", "DC_THREADS": "2"}
+    site = Canary(env, f"http://127.0.0.1:{port}", name)
+    build = run_script("build_all_local.sh", "--model", str(quick_model_path), env=env, timeout=1500)
+    try:
+        assert build.returncode == 0, build.stdout[-3000:] + build.stderr[-3000:]
+        site.start_watching()
+        yield site
+        site.stop_watching()
+        last = site.check()
+        assert last is None and site.failures == [], (
+            f"the canary site {name} stopped answering during the test session: "
+            f"{site.failures + [last]} ({site.checks} checks)")
+    finally:
+        site.stop_watching()
+        cleanup = run_script("cleanup.sh", env=env, timeout=600)
+        assert cleanup.returncode == 0, cleanup.stdout[-3000:] + cleanup.stderr[-3000:]

@@ -144,7 +144,11 @@ def test_upload_over_app_limit_gets_json_413(apache):
 
 
 def test_upload_over_apache_backstop_gets_apache_413(apache):
-    """Bodies above LimitRequestBody never reach Python: Apache answers 413 itself (HTML)."""
+    """Bodies above LimitRequestBody never reach Python: Apache answers 413 itself.
+
+    mod_wsgi-express has Apache's own HTML page; the deployed site's error documents
+    (JSON on the API) are tested in test_live_site.py.
+    """
     body = b"\0" * (APACHE_BODY_LIMIT + 1)
     response = requests.post(apache.url + "/api/v1/predict", data=body,
                              headers={"Content-Type": "image/png"}, timeout=30)

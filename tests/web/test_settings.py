@@ -65,8 +65,8 @@ def test_environment_beats_instance_file_and_test_config_beats_both(monkeypatch,
     assert create_app({"SECRET_KEY": KEY, "MAX_CONTENT_LENGTH": 7000}).config["MAX_CONTENT_LENGTH"] == 7000
 
 
-def test_default_upload_limit_is_one_mib():
-    assert create_app({"SECRET_KEY": KEY}).config["MAX_CONTENT_LENGTH"] == 1024 * 1024
+def test_default_upload_limit_fits_a_phone_photo():
+    assert create_app({"SECRET_KEY": KEY}).config["MAX_CONTENT_LENGTH"] == 10 * 1024 * 1024
 
 
 @pytest.mark.parametrize("name, value", [("MAX_UPLOAD_BYTES", "lots"), ("MAX_UPLOAD_BYTES", "10"),
