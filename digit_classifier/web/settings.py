@@ -15,6 +15,7 @@ from typing import Any, Callable, Mapping
 from flask import Flask
 
 from digit_classifier import config as package_config
+from digit_classifier.web.model_store import check_name as check_model_name
 
 ENV_PREFIX = "DIGIT_CLASSIFIER_"
 INSTANCE_PATH_ENV = ENV_PREFIX + "INSTANCE_PATH"
@@ -24,6 +25,8 @@ MIB = 1024 * 1024
 
 DEFAULTS: dict[str, Any] = {
     "MODEL_PATH": None,                 # None -> digit_classifier.config.default_model_path()
+    "MODEL_STORE": None,                # folder of NAME/VERSION/model.pkl; None -> MODEL_PATH as version 1
+    "MODEL_NAME": "digits",             # the model that answers when a request names none
     "MAX_CONTENT_LENGTH": 1 * MIB,      # bytes; Werkzeug answers 413 above it
     "CONFIDENCE_THRESHOLD": 0.7,        # probability below which a prediction is "not confident"
     "BATCH_MAX_IMAGES": 64,             # images per /api/v1/predict/batch request
@@ -49,6 +52,8 @@ def _to_bool(text: str) -> bool:
 #: config key -> (environment variable suffix, parser of the variable's text)
 ENV_VARS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "MODEL_PATH": ("MODEL", str),
+    "MODEL_STORE": ("MODEL_STORE", str),
+    "MODEL_NAME": ("MODEL_NAME", str),
     "MAX_CONTENT_LENGTH": ("MAX_UPLOAD_BYTES", int),
     "CONFIDENCE_THRESHOLD": ("CONFIDENCE_THRESHOLD", float),
     "BATCH_MAX_IMAGES": ("BATCH_MAX_IMAGES", int),
@@ -97,6 +102,9 @@ def _complete(app: Flask) -> None:
     """Resolve defaults that depend on other values and validate ranges."""
     cfg = app.config
     cfg["MODEL_PATH"] = str(Path(cfg["MODEL_PATH"] or package_config.default_model_path()).resolve())
+    if cfg.get("MODEL_STORE"):
+        cfg["MODEL_STORE"] = str(Path(cfg["MODEL_STORE"]).resolve())
+    check_model_name(cfg["MODEL_NAME"])
     if int(cfg["MAX_CONTENT_LENGTH"]) < 1024:
         raise ValueError(f"MAX_CONTENT_LENGTH={cfg['MAX_CONTENT_LENGTH']!r}: must be >= 1024 bytes")
     if not 0.0 <= float(cfg["CONFIDENCE_THRESHOLD"]) <= 1.0:

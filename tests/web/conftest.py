@@ -87,3 +87,31 @@ def digit_forms(mnist_test_digits) -> dict[str, bytes]:
     """The 7 (MNIST test digit 0) in every readable form: name -> bytes."""
     pixels, _ = mnist_test_digits
     return images.good_images(pixels[0])
+
+
+@pytest.fixture(scope="session")
+def model_store(tmp_path_factory, quick_model_dict) -> Path:
+    """A store: digits/1 and digits/2 (the quick model, builds named v1-build and v2-build),
+    digits/3 corrupt, digits/4 without a model file, digits/latest (not a version), other/7."""
+    from digit_classifier.model_io import save_model
+
+    root = tmp_path_factory.mktemp("store")
+    for name, version in [("digits", 1), ("digits", 2), ("other", 7)]:
+        (root / name / str(version)).mkdir(parents=True)
+        save_model(root / name / str(version) / "model.pkl", {**quick_model_dict, "version": f"v{version}-build"})
+    (root / "digits" / "3").mkdir()
+    (root / "digits" / "3" / "model.pkl").write_bytes(b"not a pickle")
+    (root / "digits" / "4").mkdir()
+    (root / "digits" / "latest").mkdir()
+    return root
+
+
+@pytest.fixture(scope="session")
+def store_app(model_store, model_path):
+    """The app serving the model store (default version 2)."""
+    return build_app(make_config(model_path, MODEL_STORE=str(model_store)))
+
+
+@pytest.fixture()
+def store_client(store_app):
+    return store_app.test_client()
