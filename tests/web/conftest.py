@@ -115,3 +115,44 @@ def store_app(model_store, model_path):
 @pytest.fixture()
 def store_client(store_app):
     return store_app.test_client()
+
+
+@pytest.fixture(scope="session")
+def live_url(store_app):
+    """A real werkzeug server (threaded) serving ``store_app`` on 127.0.0.1 at a free port: its base URL."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, store_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def digit_pngs(mnist_test_digits) -> list[bytes]:
+    """The first 12 MNIST test digits as dark-on-light PNG files."""
+    pixels, _ = mnist_test_digits
+    return [images.encode(images.digit_image(p)) for p in pixels[:12]]
+
+
+@pytest.fixture(scope="session")
+def native_digits(live_url, digit_pngs) -> list[int]:
+    """What POST /api/v1/predict answers for each of ``digit_pngs`` (the reference for the protocols)."""
+    import requests
+
+    return [requests.post(f"{live_url}/api/v1/predict", data=png, headers={"Content-Type": "image/png"},
+                          timeout=30).json()["digit"] for png in digit_pngs]
+
+
+@pytest.fixture(scope="session")
+def mnist_rows(mnist_test_digits, quick_model_dict):
+    """(rows (12, 784) float32 in MNIST form as the quick model expects them, labels (12,))."""
+    from digit_classifier.preprocessing import PreprocessConfig, prepare_mnist
+
+    pixels, labels = mnist_test_digits
+    config = PreprocessConfig.from_dict(quick_model_dict.get("preprocessing") or {})
+    return prepare_mnist(pixels[:12], config), labels[:12]
