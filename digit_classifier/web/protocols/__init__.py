@@ -9,8 +9,8 @@ from flask import Flask
 
 def init_app(app: Flask, csrf) -> None:
     """Register both protocol blueprints, exempt from CSRF (stateless JSON, no cookies)."""
-    from digit_classifier.web.protocols import v2
+    from digit_classifier.web.protocols import tfserving, v2
 
-    for blueprint in (v2.bp,):
+    for blueprint in (v2.bp, tfserving.bp):
         csrf.exempt(blueprint)
         app.register_blueprint(blueprint)
