@@ -7,6 +7,7 @@ methods, and every JSON body the tests receive validates against it.
 import copy
 
 from digit_classifier import __version__
+from digit_classifier.web import openapi_protocols
 
 
 def _ref(name: str) -> dict:
@@ -250,7 +251,7 @@ def openapi_document() -> dict:
                 "description": "Handwritten-digit recognition. Errors are always "
                 '`{"error": {"status", "code", "message"}}`.',
             },
-            "paths": PATHS,
-            "components": {"schemas": SCHEMAS},
+            "paths": {**PATHS, **openapi_protocols.PATHS},
+            "components": {"schemas": {**SCHEMAS, **openapi_protocols.SCHEMAS}},
         }
     )
