@@ -1,5 +1,6 @@
 """Fixtures for the web tests: apps (with/without model, with/without CSRF), clients, images."""
 
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -117,19 +118,28 @@ def store_client(store_app):
     return store_app.test_client()
 
 
-@pytest.fixture(scope="session")
-def live_url(store_app):
-    """A real werkzeug server (threaded) serving ``store_app`` on 127.0.0.1 at a free port: its base URL."""
+@contextmanager
+def serve_in_thread(app):
+    """A real threaded werkzeug server for ``app`` on 127.0.0.1 at a free port; yields its base URL."""
     import threading
 
     from werkzeug.serving import make_server
 
-    server = make_server("127.0.0.1", 0, store_app, threaded=True)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_url(store_app):
+    """The model-store app served by a real server (``serve_in_thread``): its base URL."""
+    with serve_in_thread(store_app) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
