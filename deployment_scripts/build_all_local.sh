@@ -260,6 +260,7 @@ export DC_APP_NAME DC_INSTALL_DIR DC_APP_DIR DC_VENV_DIR DC_DATA_DIR DC_MODEL_PA
        DC_WSGI_SCRIPT_NAME DC_SECRET_KEY_FILE DC_CONF_DIR DC_PORT DC_SERVER_NAME DC_PROCESSES DC_THREADS \
        DC_APACHE_USER DC_APACHE_GROUP DC_APACHE_LOG_DIR DC_ERROR_LOG DC_ACCESS_LOG \
        DC_MAX_UPLOAD_BYTES DC_APACHE_BODY_LIMIT DC_LISTEN_LINE DC_STATIC_DIR DC_REPORT_DIR DC_REPORT_URL
+SITE_BEFORE=$(site_state)
 render "${SCRIPT_DIR}/site.wsgi.template" "${DC_WSGI_SCRIPT}" 0644
 render "${SCRIPT_DIR}/apache-site.conf.template" "${DC_SITE_FILE}" 0644
 
@@ -272,8 +273,7 @@ fi
 a2ensite -q "${DC_APP_NAME}"
 apache2ctl configtest
 if apache_running; then
-    apache_service reload
-    echo "Apache reloaded (graceful: the daemon processes restart with the new code and model)"
+    restart_daemons "${SITE_BEFORE}"
 else
     apache_service start
     echo "Apache started"

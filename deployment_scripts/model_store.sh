@@ -86,3 +86,24 @@ store_rollback() {  # retire the highest version; copy the previous one to DC_MO
     mv -f "${tmp}" "${DC_MODEL_PATH}"
     echo "model store: retired version ${latest}; version ${previous} answers by default again"
 }
+
+site_state() {  # what decides whether Apache must reload: the site file and what is enabled
+    cat "${DC_SITE_FILE}" 2>/dev/null || true
+    [[ -e "${DC_APACHE_CONF_DIR}/sites-enabled/${DC_APP_NAME}.conf" ]] && echo "site enabled"
+    [[ -e "${DC_APACHE_CONF_DIR}/mods-enabled/wsgi.load" ]] && echo "mod_wsgi enabled"
+    return 0
+}
+
+restart_daemons() {  # restart_daemons STATE_BEFORE: apply new code and model without failing a request
+    # A graceful reload can fail a request that arrives during it (mod_wsgi's daemon
+    # sockets change with Apache's generation; tests/deploy/test_versioned_deploy.py saw
+    # 503s). Touching the WSGI script restarts the daemon processes in place instead, so
+    # it is used whenever Apache's own configuration did not change.
+    if [[ "$(site_state)" == "$1" ]]; then
+        touch "${DC_WSGI_SCRIPT}"
+        echo "Apache config unchanged: WSGI script touched, the daemon processes restart with the new code and model"
+    else
+        apache_service reload
+        echo "Apache reloaded (graceful: the daemon processes restart with the new code and model)"
+    fi
+}

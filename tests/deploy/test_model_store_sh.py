@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 
 import pytest
@@ -68,3 +69,19 @@ def test_the_app_serves_what_the_script_wrote(tmp_path, quick_model_path):
     store = load_store(tmp_path / "models", tmp_path / "model.pkl", "digits", 0.7)
     assert sorted(store.models["digits"]) == [1, 3] and store.latest("digits").version == 3
     assert store.latest("digits").summary["version"] == "second"
+
+
+@pytest.mark.parametrize("change, action", [("", "touched"), ("echo changed >> \"$DC_SITE_FILE\"", "reload")])
+def test_restart_daemons_touches_unless_apache_config_changed(tmp_path, change, action):
+    site, wsgi = tmp_path / "site.conf", tmp_path / "app.wsgi"
+    site.write_text("<VirtualHost>\n")
+    wsgi.write_text("")
+    os.utime(wsgi, (1, 1))
+    done = store_sh(tmp_path, f'export DC_SITE_FILE="{site}" DC_WSGI_SCRIPT="{wsgi}" DC_APACHE_CONF_DIR="{tmp_path}"',
+                    'DC_APP_NAME=app; apache_service() { echo "apache_service $*"; }',
+                    'before=$(site_state)', change, 'restart_daemons "${before}"')
+    assert done.returncode == 0, done.stderr
+    if action == "touched":
+        assert "WSGI script touched" in done.stdout and wsgi.stat().st_mtime > 1
+    else:
+        assert "apache_service reload" in done.stdout and wsgi.stat().st_mtime == 1

@@ -1,9 +1,10 @@
 """A versioned deploy under load: no request fails while a new version goes in and while it is rolled back.
 
 A real Apache + mod_wsgi (mod_wsgi-express, its own server root: never the system Apache)
-serves a model store that deployment_scripts/model_store.sh writes; the switches are
-what build_all_local.sh does: store_sync + a graceful restart (its step 7), and
-store_rollback + touching the WSGI script.
+serves a model store that deployment_scripts/model_store.sh writes; each switch is what
+build_all_local.sh does when Apache's config is unchanged: store_sync (or store_rollback),
+then touching the WSGI script (restart_daemons). A graceful Apache restart instead failed
+about one request in 2,000 with mod_wsgi's 503 in 2 of 10 runs, hence that choice.
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ class Load:
 
     def __init__(self, url: str, png: bytes):
         self.url, self.png = url, png
-        self.seen: list[tuple[int, int | None]] = []
+        self.seen: list[tuple[int, int | str | None, str]] = []
+        self.phase = "start"
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -45,10 +47,11 @@ class Load:
             try:
                 response = requests.post(self.url + "/api/v1/predict", data=self.png,
                                          headers={"Content-Type": "image/png"}, timeout=30)
-                version = response.json().get("model", {}).get("store_version") if response.ok else None
-                self.seen.append((response.status_code, version))
+                version = response.json().get("model", {}).get("store_version") if response.ok else \
+                    response.text[:300]
+                self.seen.append((response.status_code, version, self.phase))
             except requests.RequestException as error:
-                self.seen.append((0, str(error)))
+                self.seen.append((0, str(error), self.phase))
 
     def __enter__(self) -> "Load":
         self._thread.start()
@@ -87,17 +90,21 @@ def test_new_version_and_rollback_fail_no_request(express, deploy_files, quick_m
         with Load(server.url, test_digits[0][0]) as load:
             time.sleep(2)
             store_sh(folder, f'store_sync "{second}"', "store_prune")
-            subprocess.run([str(server.root / "apachectl"), "graceful"], check=True, capture_output=True)
+            load.phase = "new"
+            (folder / "wsgi.py").touch()
             wait_for_default(server.url, 2)
             time.sleep(2)
+            load.phase = "rollback"
             store_sh(folder, "store_rollback")
             (folder / "wsgi.py").touch()
             wait_for_default(server.url, 1)
             time.sleep(2)
     finally:
-        log = server.log_tail()
+        log = [line for line in server.log_tail(400).splitlines() if "error" in line.lower()][-6:]
         server.stop()
-    statuses = [status for status, _ in load.seen]
-    assert len(statuses) > 20 and set(statuses) == {200}, (load.seen[-5:], log)
-    versions = [version for _, version in load.seen]
+    statuses = [status for status, _, _ in load.seen]
+    failed = [(status, phase, str(body)[:80]) for status, body, phase in load.seen if status != 200]
+    assert len(statuses) > 20 and not failed, (failed[:3], log)
+    versions = [version for _, version, _ in load.seen]
     assert versions[0] == 1 and 2 in versions and versions[-1] == 1
+
