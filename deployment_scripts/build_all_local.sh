@@ -3,7 +3,7 @@
 # trained model and its evaluation report, a secret key, then a health check and
 # a real prediction.
 #
-# Usage: sudo deployment_scripts/build_all_local.sh [--model FILE | --skip-train | --retrain]
+# Usage: sudo deployment_scripts/build_all_local.sh [--model FILE | --rollback | --skip-train | --retrain]
 #                                                   [--profile quick|default|best]
 # Settings: deployment_scripts/config_profile.sh (each overridable from the environment).
 # Re-running is safe and fast: unchanged steps are skipped, the model and the
@@ -17,11 +17,14 @@ REPO_DIR=$(cd "${SCRIPT_DIR}/.." && pwd)
 source "${SCRIPT_DIR}/config_profile.sh"
 # shellcheck source=lib.sh
 source "${SCRIPT_DIR}/lib.sh"
+# shellcheck source=model_store.sh
+source "${SCRIPT_DIR}/model_store.sh"
 
 usage() {
     cat <<EOF
 Usage: $0 [options]
-  --model FILE     install FILE as the model instead of training
+  --model FILE     install FILE as the model instead of training (the store's next version)
+  --rollback       retire the newest model version: the previous one answers again
   --skip-train     keep the installed model (fails if there is none)
   --retrain        train even when a valid model is installed
   --profile NAME   training profile: quick, default or best (default: ${DC_TRAIN_PROFILE});
@@ -36,10 +39,12 @@ EOF
 MODEL_SOURCE=""
 TRAIN_MODE="auto"   # auto | skip | force
 PROFILE_GIVEN=""    # --profile on the command line: a model of another profile is retrained
+ROLLBACK=0
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --model) [[ $# -ge 2 ]] || die "--model needs a file"; MODEL_SOURCE=$2; shift 2 ;;
         --skip-train) TRAIN_MODE="skip"; shift ;;
+        --rollback) ROLLBACK=1; TRAIN_MODE="skip"; shift ;;
         --retrain) TRAIN_MODE="force"; shift ;;
         --profile) [[ $# -ge 2 ]] || die "--profile needs a name"; DC_TRAIN_PROFILE=$2; PROFILE_GIVEN=1; shift 2 ;;
         -h|--help) usage; exit 0 ;;
@@ -182,6 +187,10 @@ if [[ -n "${PROFILE_GIVEN}" && "${TRAIN_MODE}" == "auto" && -z "${MODEL_SOURCE}"
     fi
 fi
 new_model=""
+if (( ROLLBACK )); then
+    [[ -z "${MODEL_SOURCE}" ]] || die "--rollback and --model exclude each other"
+    store_rollback
+fi
 if [[ -n "${MODEL_SOURCE}" ]]; then
     model_valid "${MODEL_SOURCE}" || die "--model ${MODEL_SOURCE} is not a model this version can load"
     new_model="${MODEL_SOURCE}"
@@ -213,6 +222,11 @@ if [[ -n "${new_model}" ]]; then
         warn "MNIST not available: skipped evaluating the model"
     fi
 fi
+# The versioned store: recorded in the manifest when the build makes it (cleanup removes it).
+make_dir tree "${DC_MODEL_STORE}" -m 0755
+store_sync "${DC_MODEL_PATH}"
+store_prune
+chmod -R go+rX "${DC_MODEL_STORE}"
 
 # ---------------------------------------------------------------------------
 step 4 "Model report ${DC_REPORT_DIR}"
@@ -348,13 +362,14 @@ done
 echo "error documents in ${DC_ERROR_DOCS_DIR}"
 DC_ERROR_DOCUMENT_LINES=${DC_ERROR_DOCUMENT_LINES%$'\n'}
 DC_ERROR_DOCUMENT_JSON_LINES=${DC_ERROR_DOCUMENT_JSON_LINES%$'\n'}
-export DC_APP_NAME DC_INSTALL_DIR DC_APP_DIR DC_VENV_DIR DC_DATA_DIR DC_MODEL_PATH DC_WSGI_SCRIPT \
-       DC_WSGI_SCRIPT_NAME DC_SECRET_KEY_FILE DC_CONF_DIR DC_PORT DC_SERVER_NAME DC_PROCESSES DC_THREADS \
+export DC_APP_NAME DC_INSTALL_DIR DC_APP_DIR DC_VENV_DIR DC_DATA_DIR DC_MODEL_PATH DC_MODEL_STORE DC_MODEL_NAME \
+       DC_WSGI_SCRIPT DC_WSGI_SCRIPT_NAME DC_SECRET_KEY_FILE DC_CONF_DIR DC_PORT DC_SERVER_NAME DC_PROCESSES DC_THREADS \
        DC_APACHE_USER DC_APACHE_GROUP DC_APACHE_LOG_DIR DC_ERROR_LOG DC_ACCESS_LOG \
        DC_MAX_UPLOAD_BYTES DC_APACHE_BODY_LIMIT DC_LISTEN_LINE DC_STATIC_DIR DC_REPORT_DIR DC_REPORT_URL \
        DC_SERVER_TOKENS_LINE DC_ERROR_DOCS_DIR DC_ERROR_DOCUMENT_LINES DC_ERROR_DOCUMENT_JSON_LINES \
        DC_MAXIMUM_REQUESTS DC_RESTART_INTERVAL DC_GRACEFUL_TIMEOUT DC_SHUTDOWN_TIMEOUT DC_DEADLOCK_TIMEOUT \
        DC_REQUEST_TIMEOUT DC_QUEUE_TIMEOUT DC_SOCKET_TIMEOUT DC_STARTUP_TIMEOUT DC_INACTIVITY_TIMEOUT
+SITE_BEFORE=$(site_state)
 claim file "${DC_WSGI_SCRIPT}"
 render "${SCRIPT_DIR}/site.wsgi.template" "${DC_WSGI_SCRIPT}" 0644
 claim file "${DC_SITE_FILE}"
@@ -373,8 +388,7 @@ claim file "${DC_APACHE_CONF_DIR}/sites-enabled/${DC_APP_NAME}.conf"
 a2ensite -q "${DC_APP_NAME}"
 apache2ctl configtest
 if apache_running; then
-    apache_service reload
-    echo "Apache reloaded (graceful: the daemon processes restart with the new code and model)"
+    restart_daemons "${SITE_BEFORE}"
 else
     apache_service start
     echo "Apache started"
@@ -416,6 +430,8 @@ digit_classifier is served at ${DC_URL}/  ($(( $(date +%s) - STARTED )) s)
   model info:   curl ${DC_URL}/api/v1/model
   model report: ${REPORT_LINE}
   logs:         ${ERROR_LOG}, ${DC_APACHE_LOG_DIR}/${DC_ACCESS_LOG}
-  new model:    sudo $0 --model FILE   (or copy it to ${DC_MODEL_PATH} and touch ${DC_WSGI_SCRIPT})
+  new model:    sudo $0 --model FILE   (the store's next version; keeps the last ${DC_KEEP_VERSIONS})
+  roll back:    sudo $0 --rollback     (the previous version answers again)
+  versions:     curl ${DC_URL}/api/v1/models   (store: ${DC_MODEL_STORE})
   tear down:    sudo ${SCRIPT_DIR}/cleanup.sh [--purge]
 EOF

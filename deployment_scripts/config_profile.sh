@@ -14,6 +14,9 @@
 : "${DC_VENV_DIR:=${DC_INSTALL_DIR}/venv}"        # virtualenv of DC_PYTHON (mod_wsgi embeds that Python)
 : "${DC_DATA_DIR:=${DC_INSTALL_DIR}/data}"        # MNIST .gz files
 : "${DC_MODEL_PATH:=${DC_INSTALL_DIR}/model/model.pkl}"  # the model the site serves
+: "${DC_MODEL_STORE:=${DC_INSTALL_DIR}/models}"    # the store the site serves (DIGIT_CLASSIFIER_MODEL_STORE)
+: "${DC_MODEL_NAME:=digits}"                      # the model name requests get by default
+: "${DC_KEEP_VERSIONS:=5}"                        # versions kept in the store (and retired ones kept)
 : "${DC_REPORT_DIR:=${DC_INSTALL_DIR}/report}"     # evaluation report of that model, served by Apache at /report/
 : "${DC_WSGI_SCRIPT:=${DC_INSTALL_DIR}/${DC_APP_NAME}.wsgi}"  # generated entry point; touch it to reload
 : "${DC_CONF_DIR:=/etc/${DC_APP_NAME}}"           # secret key (and nothing else secret)

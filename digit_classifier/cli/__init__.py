@@ -45,6 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_evaluate(sub)
     _add_predict(sub)
     _add_serve(sub)
+    from digit_classifier.cli.client import add_client_parser  # here: it imports this module's helpers
+
+    add_client_parser(sub)
     return parser
 
 
@@ -124,6 +127,9 @@ def _add_serve(sub) -> None:
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=5000, help="port (default 5000)")
     _model_arg(p, "model file")
+    p.add_argument("--store", type=Path, default=None,
+                   help="model store folder NAME/VERSION/model.pkl (default: $DIGIT_CLASSIFIER_MODEL_STORE; "
+                        "none: --model is served as digits version 1); SIGHUP re-scans it")
     p.add_argument("--debug", action="store_true", help="Flask debug mode (never in production)")
     p.set_defaults(handler=cmd_serve)
 
@@ -232,33 +238,38 @@ def cmd_predict(args) -> int:
 
     predictor = Predictor.from_file(args.model or default_model_path())
     failed = 0
-    for path in _image_paths(args.paths):
+    for path in image_paths(args.paths):
         try:
             result = predictor.predict(path).to_json()
         except (ImageError, OSError) as error:
             failed += 1
-            _emit_error(path, error, args.json)
+            emit_error(path, error, args.json)
             continue
-        if not args.probabilities:
-            result.pop("probabilities")
-        if args.json:
-            print(json.dumps({"file": str(path), **result}))
-        else:
-            extra = "" if result["confident"] else "  (not confident)"
-            print(f"{path}: {result['digit']} (p={result['probability']:.3f}){extra}")
-            if args.probabilities:
-                print("  " + " ".join(f"{d}:{p:.3f}" for d, p in enumerate(result["probabilities"])))
+        emit_result(path, result, args.json, args.probabilities)
     return 1 if failed else 0
 
 
-def _emit_error(path: Path, error: Exception, as_json: bool) -> None:
+def emit_result(path: Path, result: dict, as_json: bool, probabilities: bool) -> None:
+    """Print one image's result (``digit``, ``probability``, ``probabilities``, ``confident``)."""
+    if not probabilities:
+        result = {k: v for k, v in result.items() if k != "probabilities"}
+    if as_json:
+        print(json.dumps({"file": str(path), **result}))
+    else:
+        extra = "" if result["confident"] else "  (not confident)"
+        print(f"{path}: {result['digit']} (p={result['probability']:.3f}){extra}")
+        if probabilities:
+            print("  " + " ".join(f"{d}:{p:.3f}" for d, p in enumerate(result["probabilities"])))
+
+
+def emit_error(path: Path, error: Exception, as_json: bool) -> None:
     if as_json:
         print(json.dumps({"file": str(path), "error": str(error)}))
     else:
         print(f"{path}: error: {error}", file=sys.stderr)
 
 
-def _image_paths(paths: Sequence[Path]):
+def image_paths(paths: Sequence[Path]):
     """Yield the given files, and image files found recursively in the given directories, sorted."""
     for path in paths:
         if path.is_dir():
@@ -270,13 +281,16 @@ def _image_paths(paths: Sequence[Path]):
 
 def cmd_serve(args) -> int:
     """``serve``: Flask's development server on ``--host``/``--port`` (127.0.0.1 by default)."""
-    from digit_classifier.web import create_app
+    from digit_classifier.web import create_app, model_state
 
     # DEV_MODE lets the development server make a per-process secret key when none is set.
     test_config = {"DEV_MODE": True}
     if args.model:
         test_config["MODEL_PATH"] = str(args.model)
+    if args.store:
+        test_config["MODEL_STORE"] = str(args.store)
     app = create_app(test_config)
+    model_state.install_reload_signal(app)
     app.run(host=args.host, port=args.port, debug=args.debug)
     return 0
 

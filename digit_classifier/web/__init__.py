@@ -5,7 +5,7 @@ from typing import Any, Mapping
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
-from digit_classifier.web import api, errors, model_state, security, sessions, settings, uploads, views
+from digit_classifier.web import api, errors, model_state, protocols, security, sessions, settings, uploads, views
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -24,5 +24,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     model_state.init_app(app)
     app.register_blueprint(views.bp)
     api.init_app(app, csrf)
+    protocols.init_app(app, csrf)
     errors.init_app(app)
     return app

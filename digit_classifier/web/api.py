@@ -3,7 +3,7 @@
 from flask import Blueprint, Flask, current_app, jsonify, request
 
 from digit_classifier.preprocessing import ImageError
-from digit_classifier.web import encoding
+from digit_classifier.web import encoding, served
 from digit_classifier.web.errors import ApiError
 from digit_classifier.web.messages import image_error_status
 from digit_classifier.web.model_state import get_state
@@ -14,14 +14,6 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 health_bp = Blueprint("health", __name__)
 
 UNAVAILABLE = "The model is not loaded; see the server log."
-
-
-def _predictor():
-    """The loaded Predictor; ApiError 503 when there is none."""
-    predictor = get_state().predictor
-    if predictor is None:
-        raise ApiError(503, "model_unavailable", UNAVAILABLE)
-    return predictor
 
 
 def _wants_preprocessed() -> bool:
@@ -44,22 +36,22 @@ def prediction_json(prediction, with_preprocessed: bool) -> dict:
 @bp.post("/predict")
 def predict():
     """One image (multipart ``image``, raw ``image/*`` body, or JSON base64) -> its prediction."""
-    predictor = _predictor()
+    state = served.requested()
     raw = image_bytes_from_request(request)
     try:
-        prediction = predictor.predict(raw)
+        prediction = state.predictor.predict(raw)
     except ImageError as exc:
         error = _image_error(exc)
         raise ApiError(error["status"], error["code"], error["message"]) from exc
     body = prediction_json(prediction, _wants_preprocessed())
-    body["model"] = get_state().summary
+    body["model"] = state.summary
     return jsonify(body)
 
 
 @bp.post("/predict/batch")
 def predict_batch():
     """Several images (multipart field ``images``, repeated) -> results in the same order."""
-    predictor = _predictor()
+    state = served.requested()
     if request.mimetype != "multipart/form-data":
         raise ApiError(415, "unsupported_media_type", "Send the images as multipart/form-data, field 'images'.")
     uploads = request.files.getlist("images")
@@ -68,7 +60,7 @@ def predict_batch():
     limit = int(current_app.config["BATCH_MAX_IMAGES"])
     if len(uploads) > limit:
         raise ApiError(400, "too_many_images", f"{len(uploads)} images sent; at most {limit} per request.")
-    outcomes = predictor.predict_many([upload.read() for upload in uploads])
+    outcomes = state.predictor.predict_many([upload.read() for upload in uploads])
     with_png = _wants_preprocessed()
     results = []
     for index, (upload, outcome) in enumerate(zip(uploads, outcomes)):
@@ -78,13 +70,19 @@ def predict_batch():
         else:
             item.update(prediction_json(outcome, with_png))
         results.append(item)
-    return jsonify(results=results, model=get_state().summary)
+    return jsonify(results=results, model=state.summary)
+
+
+@bp.get("/models")
+def models():
+    """Every model name and version of the store, with its state and metrics."""
+    return jsonify(served.store_listing())
 
 
 @bp.get("/model")
 def model():
-    """The loaded model's metadata (``Predictor.info``)."""
-    return jsonify(_predictor().info)
+    """The loaded model's metadata (``Predictor.info``), of ``?version=N`` if given."""
+    return jsonify(served.requested().predictor.info)
 
 
 @bp.get("/openapi.json")

@@ -8,6 +8,7 @@ from flask import Flask, Response, current_app, jsonify, render_template, reques
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from digit_classifier.web.protocols.errors import is_protocol_path, protocol_error
 from digit_classifier.web.sessions import is_json_path
 from digit_classifier.web.views import render_upload_page
 
@@ -50,6 +51,8 @@ def wants_json() -> bool:
 
 
 def _http_error(exc: HTTPException):
+    if is_protocol_path(request.path):
+        return protocol_error(exc.code or 500, exc.description or exc.name)
     if wants_json():
         status = exc.code or 500
         response = json_error(status, STATUS_CODES.get(status, "http_error"), exc.description or exc.name)
@@ -66,6 +69,8 @@ def _http_error(exc: HTTPException):
 def _unexpected_error(exc: Exception):
     # Should never happen; log the traceback and never leak it to the client.
     current_app.logger.exception("Unhandled exception on %s %s", request.method, request.path)
+    if is_protocol_path(request.path):
+        return protocol_error(500, "An unexpected error occurred; it has been logged.")
     if wants_json():
         return json_error(500, "internal_error", "An unexpected error occurred; it has been logged.")
     return render_template("error.html", error=None), 500

@@ -7,6 +7,7 @@ methods, and every JSON body the tests receive validates against it.
 import copy
 
 from digit_classifier import __version__
+from digit_classifier.web import openapi_protocols
 
 
 def _ref(name: str) -> dict:
@@ -21,6 +22,7 @@ def _errors(*statuses: int) -> dict:
     texts = {
         400: "Bad input: missing field, bad JSON or base64, not an image, empty, too small, no ink, "
         "too many images",
+        404: "Unknown model version (?version=N)",
         405: "Method not allowed",
         413: "Request over the upload limit, or image dimensions too large",
         415: "Content-Type not accepted",
@@ -59,7 +61,12 @@ SCHEMAS = {
     "ModelSummary": {
         "type": ["object", "null"],
         "required": ["name", "version"],
-        "properties": {"name": {"type": ["string", "null"]}, "version": {"type": ["string", "integer", "null"]}},
+        "properties": {
+            "name": {"type": ["string", "null"]},
+            "version": {"type": ["string", "integer", "null"]},
+            "store_name": {"type": "string", "description": "the store's model name that answered"},
+            "store_version": {"type": "integer", "description": "the store's version that answered"},
+        },
     },
     "Prediction": {
         "type": "object",
@@ -101,6 +108,36 @@ SCHEMAS = {
             "checksum": {"type": ["string", "null"]},
         },
     },
+    "ModelVersion": {
+        "type": "object",
+        "required": ["version", "state", "default", "model", "metrics"],
+        "properties": {
+            "version": {"type": "integer", "minimum": 0},
+            "state": {"type": "string", "enum": ["AVAILABLE", "FAILED"]},
+            "default": {"type": "boolean"},
+            "model": {"type": ["object", "null"]},
+            "metrics": {"type": ["object", "null"]},
+        },
+        "additionalProperties": False,
+    },
+    "ModelList": {
+        "type": "object",
+        "required": ["default_model", "models"],
+        "properties": {
+            "default_model": {"type": "string"},
+            "models": {"type": "array", "items": {
+                "type": "object",
+                "required": ["name", "default_version", "versions"],
+                "properties": {
+                    "name": {"type": "string"},
+                    "default_version": {"type": ["integer", "null"]},
+                    "versions": {"type": "array", "items": _ref("ModelVersion")},
+                },
+                "additionalProperties": False,
+            }},
+        },
+        "additionalProperties": False,
+    },
     "Health": {
         "type": "object",
         "required": ["status", "model"],
@@ -123,12 +160,19 @@ _PREPROCESSED = {
     "description": "1 adds `preprocessed_png`: the 28x28 model input as base64 PNG",
 }
 _BINARY = {"type": "string", "format": "binary"}
+_VERSION = {
+    "name": "version",
+    "in": "query",
+    "required": False,
+    "schema": {"type": "integer", "minimum": 0},
+    "description": "the store version of the default model that should answer (default: the highest loaded)",
+}
 
 PATHS = {
     "/api/v1/predict": {
         "post": {
             "summary": "Recognise the digit in one image",
-            "parameters": [_PREPROCESSED],
+            "parameters": [_PREPROCESSED, _VERSION],
             "requestBody": {
                 "required": True,
                 "content": {
@@ -143,13 +187,14 @@ PATHS = {
                     },
                 },
             },
-            "responses": {"200": _json(_ref("Prediction"), "The prediction"), **_errors(400, 405, 413, 415, 500, 503)},
+            "responses": {"200": _json(_ref("Prediction"), "The prediction"),
+                          **_errors(400, 404, 405, 413, 415, 500, 503)},
         }
     },
     "/api/v1/predict/batch": {
         "post": {
             "summary": "Recognise several images; results in request order, each with a result or an error",
-            "parameters": [_PREPROCESSED],
+            "parameters": [_PREPROCESSED, _VERSION],
             "requestBody": {
                 "required": True,
                 "content": {
@@ -158,13 +203,21 @@ PATHS = {
                     }
                 },
             },
-            "responses": {"200": _json(_ref("BatchResponse"), "One result per image"), **_errors(400, 405, 413, 415, 500, 503)},
+            "responses": {"200": _json(_ref("BatchResponse"), "One result per image"),
+                          **_errors(400, 404, 405, 413, 415, 500, 503)},
         }
     },
     "/api/v1/model": {
         "get": {
             "summary": "Metadata of the loaded model",
-            "responses": {"200": _json(_ref("ModelInfo"), "Model metadata"), **_errors(405, 500, 503)},
+            "parameters": [_VERSION],
+            "responses": {"200": _json(_ref("ModelInfo"), "Model metadata"), **_errors(400, 404, 405, 500, 503)},
+        }
+    },
+    "/api/v1/models": {
+        "get": {
+            "summary": "Every model name and version in the store, with its state and metrics",
+            "responses": {"200": _json(_ref("ModelList"), "The store"), **_errors(405, 500)},
         }
     },
     "/api/v1/openapi.json": {
@@ -198,7 +251,7 @@ def openapi_document() -> dict:
                 "description": "Handwritten-digit recognition. Errors are always "
                 '`{"error": {"status", "code", "message"}}`.',
             },
-            "paths": PATHS,
-            "components": {"schemas": SCHEMAS},
+            "paths": {**PATHS, **openapi_protocols.PATHS},
+            "components": {"schemas": {**SCHEMAS, **openapi_protocols.SCHEMAS}},
         }
     )

@@ -12,10 +12,12 @@ behind a TLS virtual host; ``SESSION_COOKIE_SECURE = True`` forces it.
 from flask import Flask, Request, request
 from flask.sessions import SecureCookieSessionInterface, SessionMixin
 
+from digit_classifier.web.protocols.errors import is_protocol_path
+
 
 def is_json_path(path: str) -> bool:
-    """True for the paths of the JSON API and the health probe."""
-    return path.startswith("/api/") or path == "/healthz"
+    """True for the paths of the JSON API, the inference protocols and the health probe."""
+    return path.startswith("/api/") or path == "/healthz" or is_protocol_path(path)
 
 
 class PageSessionInterface(SecureCookieSessionInterface):

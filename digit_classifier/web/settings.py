@@ -16,6 +16,7 @@ from flask import Flask
 
 from digit_classifier import config as package_config
 from digit_classifier.config import ENV_PREFIX  # noqa: F401  (tests clear the variables by it)
+from digit_classifier.web.model_store import check_name as check_model_name
 
 INSTANCE_FILE = "settings.toml"
 SECRET_KEY_FILENAME = "secret_key"
@@ -60,6 +61,9 @@ def _complete(app: Flask) -> None:
     """Resolve defaults that depend on other values and validate ranges."""
     cfg = app.config
     cfg["MODEL_PATH"] = str(Path(cfg["MODEL_PATH"] or package_config.base_model_path()).resolve())
+    if cfg.get("MODEL_STORE"):
+        cfg["MODEL_STORE"] = str(Path(cfg["MODEL_STORE"]).resolve())
+    check_model_name(cfg["MODEL_NAME"])
     if int(cfg["MAX_CONTENT_LENGTH"]) < 1024:
         raise ValueError(f"MAX_CONTENT_LENGTH={cfg['MAX_CONTENT_LENGTH']!r}: must be >= 1024 bytes")
     if not 0.0 <= float(cfg["CONFIDENCE_THRESHOLD"]) <= 1.0:

@@ -3,13 +3,14 @@ the model report (``/report/``, the static files of ``REPORT_DIR`` when it is se
 
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, redirect, render_template, send_from_directory, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, send_from_directory, url_for
 
 from digit_classifier.preprocessing import ImageError
 from digit_classifier.web import encoding
 from digit_classifier.web.forms import UploadForm, first_error
 from digit_classifier.web.messages import friendly, human_bytes, image_error_status
-from digit_classifier.web.model_state import get_state
+from digit_classifier.web.model_state import get_state, get_store, resolve
+from digit_classifier.web.model_store import parse_version
 
 bp = Blueprint("pages", __name__)
 
@@ -19,12 +20,32 @@ REPORT_CSP = ("default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; "
               "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 
 
+def page_state():
+    """The ModelState a page serves: ``?version=N`` of the default model, else its default version.
+
+    Raises ValueError (BadVersionError, UnknownModelError) for a version the store lacks.
+    """
+    return resolve(None, parse_version(request.args.get("version")))
+
+
+def _version_choices() -> list[int]:
+    store = get_store()
+    versions = store.models.get(store.default_name, {})
+    return [number for number, state in versions.items() if state.available]
+
+
 @bp.app_context_processor
 def page_context() -> dict:
-    """Values every template may use: the model card and the upload limit."""
-    state = get_state()
+    """Values every template may use: the model card, the version picker and the upload limit."""
+    try:
+        state = page_state()
+    except ValueError:
+        state = get_state()
     return {
         "model_info": state.predictor.info if state.predictor is not None else None,
+        "served": state,
+        "version_choices": _version_choices(),
+        "default_version": get_state().version,
         "report_url": report_url(),
         "upload_limit": human_bytes(int(current_app.config["MAX_CONTENT_LENGTH"])),
     }
@@ -75,7 +96,10 @@ def predict_get():
 @bp.post("/predict")
 def predict():
     """Recognise the uploaded (or drawn) image and show the result page."""
-    state = get_state()
+    try:
+        state = page_state()
+    except ValueError as exc:
+        return render_upload_page(error=str(exc), status=404)
     if state.predictor is None:
         return render_upload_page(error_code="model_unavailable", status=503)
     form = UploadForm()

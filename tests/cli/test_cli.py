@@ -11,7 +11,7 @@ import pytest
 
 from digit_classifier.cli import main
 
-COMMANDS = ["fetch-data", "train", "evaluate", "predict", "serve"]
+COMMANDS = ["fetch-data", "train", "evaluate", "predict", "serve", "client"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)

@@ -55,7 +55,8 @@ def test_prediction_body(client, app, seven_png):
     assert body["probability"] == pytest.approx(probabilities.max())
     assert body["confident"] == (body["probability"] >= app.config["CONFIDENCE_THRESHOLD"])
     info = client.get("/api/v1/model").get_json()
-    assert body["model"] == {"name": info["name"], "version": info["version"]}
+    assert body["model"] == {"name": info["name"], "version": info["version"],
+                             "store_name": "digits", "store_version": 1}
     assert "preprocessed_png" not in body
 
 

@@ -12,7 +12,8 @@ def test_prediction_sets_no_cookie_and_carries_the_summary(app, client, seven_pn
     assert "Set-Cookie" not in response.headers
     with app.app_context():
         info = get_state().predictor.info
-    assert response.get_json()["model"] == {"name": info["name"], "version": info["version"]}
+    assert response.get_json()["model"] == {"name": info["name"], "version": info["version"],
+                                           "store_name": "digits", "store_version": 1}
     assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 

@@ -3,13 +3,12 @@
 Screenshots are kept in <repo>/test-artifacts/ (git-ignored) for people to look at.
 """
 
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from tests.support.apps import build_app, make_config
+from tests.support.servers import serve_in_thread
 
 pytestmark = pytest.mark.slow
 
@@ -23,12 +22,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 def base_url(model_path):
     """The production-like app (CSRF on) served by a real threaded server on 127.0.0.1."""
     app = build_app(make_config(model_path, WTF_CSRF_ENABLED=True))
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
+    with serve_in_thread(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,10 @@
 """The OpenAPI document stays true to the app; the schema checker itself can fail."""
 
+import re
+
 import pytest
+
+from digit_classifier.web.protocols.errors import is_protocol_path
 
 from digit_classifier.web.openapi import openapi_document
 from tests.support.schema import KNOWN, errors
@@ -11,8 +15,9 @@ IGNORED_METHODS = {"HEAD", "OPTIONS"}
 def api_routes(app) -> dict[str, set[str]]:
     routes: dict[str, set[str]] = {}
     for rule in app.url_map.iter_rules():
-        if rule.rule.startswith("/api/") or rule.rule == "/healthz":
-            routes.setdefault(rule.rule, set()).update(set(rule.methods) - IGNORED_METHODS)
+        if rule.rule.startswith("/api/") or rule.rule == "/healthz" or is_protocol_path(rule.rule):
+            path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)  # Flask <name> -> OpenAPI {name}
+            routes.setdefault(path, set()).update(set(rule.methods) - IGNORED_METHODS)
     return routes
 
 

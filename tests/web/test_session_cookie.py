@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.web.conftest import build_app, make_config
+from tests.support.apps import build_app, make_config
 
 
 @pytest.fixture()
