@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import base64
-import importlib.util
 import io
 import json
 import platform
@@ -39,11 +38,11 @@ BATCH = 64
 
 
 def load_express():
-    spec = importlib.util.spec_from_file_location("dc_express", REPO_ROOT / "deployment_scripts" / "express_server.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["dc_express"] = module
-    spec.loader.exec_module(module)
-    return module
+    """The mod_wsgi-express helper of the tests (tests/support/express_server.py)."""
+    sys.path.insert(0, str(REPO_ROOT))
+    from tests.support import express_server
+
+    return express_server
 
 
 def digits(model_path: Path) -> tuple[list[bytes], np.ndarray]:

@@ -21,7 +21,6 @@ endpoint reaches at least 80 % of the minimal endpoint's requests per second.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import platform
@@ -62,12 +61,11 @@ end
 
 
 def load_express():
-    """Import deployment_scripts/express_server.py (a script folder, not a package)."""
-    spec = importlib.util.spec_from_file_location("dc_express_server", REPO_ROOT / "deployment_scripts" / "express_server.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
+    """The mod_wsgi-express helper of the tests (tests/support/express_server.py)."""
+    sys.path.insert(0, str(REPO_ROOT))
+    from tests.support import express_server
+
+    return express_server
 
 
 def multipart_body(png: bytes) -> tuple[bytes, str]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-import io
 import os
 import secrets
 import shutil
@@ -13,10 +11,11 @@ import threading
 import time
 from pathlib import Path
 
-import numpy as np
 import pytest
 import requests
-from PIL import Image
+
+from tests.support import express_server
+from tests.support.images import mnist_digit_bytes
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS_DIR = REPO_ROOT / "deployment_scripts"
@@ -24,31 +23,10 @@ UPLOAD_LIMIT = 10 * 1024 * 1024     # bytes; the app's own limit (JSON 413 above
 APACHE_BODY_LIMIT = 2 * UPLOAD_LIMIT  # bytes; Apache's LimitRequestBody backstop, as deployed
 
 
-def load_express_module():
-    """Import deployment_scripts/express_server.py (a script folder, not a package)."""
-    name = "dc_express_server"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, SCRIPTS_DIR / "express_server.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-def png_bytes(image28: np.ndarray, scale: int = 3, dark_on_light: bool = False) -> bytes:
-    """A (28, 28) uint8 MNIST digit as PNG bytes, upscaled, optionally dark ink on white."""
-    pixels = 255 - image28 if dark_on_light else image28
-    image = Image.fromarray(pixels.astype(np.uint8), "L").resize((28 * scale, 28 * scale))
-    buffer = io.BytesIO()
-    image.save(buffer, "PNG")
-    return buffer.getvalue()
-
-
 @pytest.fixture(scope="session")
 def express():
     """The express_server helper module."""
-    return load_express_module()
+    return express_server
 
 
 @pytest.fixture(scope="session")
@@ -57,7 +35,7 @@ def test_digits(mnist_dir) -> list[tuple[bytes, int]]:
     from digit_classifier.mnist import load_mnist
 
     data = load_mnist(mnist_dir)
-    return [(png_bytes(data.test_images[i], dark_on_light=i % 3 == 0), int(data.test_labels[i]))
+    return [(mnist_digit_bytes(data.test_images[i], scale=3, dark_on_light=i % 3 == 0), int(data.test_labels[i]))
             for i in range(20)]
 
 
@@ -178,7 +156,7 @@ def canary(quick_model_path):
         yield None
         return
     name = f"dc_canary_{secrets.token_hex(3)}"
-    port = load_express_module().free_port()
+    port = express_server.free_port()
     env = {**os.environ, "DC_APP_NAME": name, "DC_INSTALL_DIR": f"/opt/{name}", "DC_PORT": str(port),
            "DC_PROCESSES": "1", "DC_THREADS": "2"}
     site = Canary(env, f"http://127.0.0.1:{port}", name)

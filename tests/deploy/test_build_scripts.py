@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.deploy.conftest import SCRIPTS_DIR, load_express_module, system_apache_tests_enabled
+from tests.deploy.conftest import SCRIPTS_DIR, system_apache_tests_enabled
+from tests.support import express_server
 
 pytestmark = [
     pytest.mark.slow,
@@ -37,7 +38,7 @@ def apache_running() -> bool:
     if not APACHE_PID_FILE.exists():
         return False
     text = APACHE_PID_FILE.read_text().strip()
-    return text.isdigit() and load_express_module()._process_alive(int(text))
+    return text.isdigit() and express_server._process_alive(int(text))
 
 
 def run(script: str, *args: str, env: dict, timeout: float) -> subprocess.CompletedProcess:
@@ -89,7 +90,7 @@ def user_files():
     A report folder holding a file of its own, a secret key in a folder of its own, and the
     site's error log already holding a line: the build uses them, cleanup must leave them.
     """
-    folder = load_express_module().make_shared_dir("dc-user-")
+    folder = express_server.make_shared_dir("dc-user-")
     report_dir = folder / "reports"
     report_dir.mkdir(mode=0o755)
     (report_dir / "notes.txt").write_text("the user's own notes\n")
@@ -106,7 +107,7 @@ def user_files():
 def deployment(user_files):
     """DC_* settings for a throw-away deployment, and what to check is gone afterwards."""
     name = f"dc_test_{secrets.token_hex(3)}"
-    port = load_express_module().free_port()
+    port = express_server.free_port()
     settings = {
         "DC_APP_NAME": name,
         "DC_INSTALL_DIR": f"/opt/{name}",

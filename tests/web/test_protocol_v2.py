@@ -156,5 +156,5 @@ def test_routing_errors_use_the_protocol_shape(store_client, method, path, statu
 
 def test_body_over_the_upload_limit_is_413(store_client):
     response = _json_infer(store_client, {"inputs": [{"name": "input", "shape": [64, 784], "datatype": "FP32",
-                                                      "data": [0.1234567890123456] * 60_000}]})  # > 1 MiB
+                                                      "data": [0.1234567890123456] * 700_000}]})  # > 10 MiB
     assert response.status_code == 413 and isinstance(response.get_json()["error"], str)
