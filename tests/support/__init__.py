@@ -1,0 +1,1 @@
+"""Shared test support: generated bad inputs and the checks run on their answers."""
