@@ -91,6 +91,16 @@ def _open(source: ImageSource) -> Image.Image:
                                          f"{type(exc).__name__}: {exc}") from exc
 
 
+def header_pixels(data: bytes) -> int:
+    """Width * height read from the header of image ``data`` (nothing is decoded);
+    0 when the header is unreadable (decoding it later reports why)."""
+    try:
+        width, height = _open(data).size
+    except ImageError:
+        return 0
+    return width * height
+
+
 def load_image(source: ImageSource, *, max_pixels: int = MAX_PIXELS,
                min_side: int = MIN_SIDE, draft_size: int | None = None) -> Image.Image:
     """Decode ``source`` (bytes, path, file object or PIL image) into a loaded PIL image.

@@ -27,6 +27,7 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 1 * MIB,      # bytes; Werkzeug answers 413 above it
     "CONFIDENCE_THRESHOLD": 0.7,        # probability below which a prediction is "not confident"
     "BATCH_MAX_IMAGES": 64,             # images per /api/v1/predict/batch request
+    "BATCH_MAX_PIXELS": 80_000_000,     # total header pixels per batch (2 images at the 40 MP cap)
     "SECRET_KEY": None,
     "SECRET_KEY_FILE": None,            # None -> <instance_path>/secret_key if that file exists
     "DEV_MODE": False,                  # allows a random per-process secret key (single-process dev server)
@@ -52,6 +53,7 @@ ENV_VARS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "MAX_CONTENT_LENGTH": ("MAX_UPLOAD_BYTES", int),
     "CONFIDENCE_THRESHOLD": ("CONFIDENCE_THRESHOLD", float),
     "BATCH_MAX_IMAGES": ("BATCH_MAX_IMAGES", int),
+    "BATCH_MAX_PIXELS": ("BATCH_MAX_PIXELS", int),
     "SECRET_KEY": ("SECRET_KEY", str),
     "SECRET_KEY_FILE": ("SECRET_KEY_FILE", str),
     "DEV_MODE": ("DEV", _to_bool),
