@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 import io
+import re
 
+import numpy as np
+import pytest
+from PIL import Image
 
 from tests.support import bad_images
 from tests.web.conftest import build_app, make_config
@@ -38,3 +43,30 @@ def test_default_budget_refuses_64_cap_size_images(client):
     bomb = bad_images.png_zlib_bomb(6000)                # 36 MP each, 36 KB each
     response = batch(client, [bomb] * 3)
     assert response.status_code == 413 and response.get_json()["error"]["code"] == "batch_too_large"
+
+
+def _preview(page: str) -> Image.Image:
+    url = re.search(r'<img src="data:image/png;base64,([^"]+)"[^>]*id="upload-preview"', page).group(1)
+    return Image.open(io.BytesIO(base64.b64decode(url)))
+
+
+@pytest.mark.parametrize("mode,fmt", [("L", "PNG"), ("1", "PNG"), ("P", "GIF"), ("RGB", "JPEG"),
+                                      ("I;16", "PNG"), ("RGBA", "WEBP")])
+def test_result_page_decodes_the_upload_once(client, monkeypatch, mnist_test_digits, mode, fmt):
+    from tests.web import images
+
+    picture = images.digit_image(mnist_test_digits[0][0], scale=40)   # 1120 x 1120
+    if mode == "I;16":  # full 16-bit range, as a scanner writes it
+        picture = Image.fromarray(np.asarray(picture.convert("L")).astype(np.uint16) * 257)
+    picture = picture.convert(mode) if mode != "I;16" else picture
+    data = images.encode(picture, fmt)
+    opened = []
+    real_open = Image.open
+    monkeypatch.setattr(Image, "open", lambda *a, **k: opened.append(1) or real_open(*a, **k))
+    response = client.post("/predict", data={"image": (io.BytesIO(data), f"d.{fmt.lower()}")},
+                           content_type="multipart/form-data")
+    monkeypatch.undo()
+    assert response.status_code == 200
+    assert len(opened) == 1
+    preview = _preview(response.get_data(as_text=True))
+    assert max(preview.size) == 320 and preview.mode in {"L", "LA", "RGB", "RGBA"}
