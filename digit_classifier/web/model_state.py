@@ -39,9 +39,15 @@ class ModelState:
 
 
 def load_state(path: str, confidence_threshold: float) -> ModelState:
-    """Load the model file at absolute ``path``; never raises for a bad or missing file."""
+    """Load the model file at absolute ``path``; never raises for a bad or missing file.
+
+    Everything requests read later (``Predictor.info``, ``summary``) is computed here, so
+    a bad file is a 503 ``model_unavailable`` on every route, never a 500.
+    """
     try:
-        return ModelState(Predictor.from_file(path, confidence_threshold=confidence_threshold))
+        state = ModelState(Predictor.from_file(path, confidence_threshold=confidence_threshold))
+        _ = state.summary
+        return state
     except FileNotFoundError:
         return ModelState(None, f"model file not found: {path}")
     except (OSError, ModelFileError, ValueError, KeyError, TypeError) as exc:
