@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import base64
 import json
+import posixpath
+from urllib.parse import unquote
 from dataclasses import dataclass, field
 
 from tests.support import bad_images
@@ -150,7 +152,8 @@ def problems(case: Case, status: int, content_type: str, body: bytes) -> list[st
     found = []
     if status >= 500:
         found.append(f"status {status}")
-    path = case.path.split("?")[0]
+    # The path the server routes: percent-decoded, dot segments resolved (Apache does both).
+    path = posixpath.normpath(unquote(case.path.split("?")[0]))
     if status >= 400 and (path.startswith("/api/") or path == "/healthz"):
         try:
             error = json.loads(body)["error"]
