@@ -30,6 +30,9 @@ ImageSource = Union[bytes, bytearray, memoryview, str, os.PathLike, BinaryIO, Im
 #: Formats we decode (Pillow format names). Pillow's JPEG opener also returns the
 #: multi-picture JPEGs phones write, with ``img.format == "MPO"``.
 FORMATS = ("PNG", "JPEG", "GIF", "BMP", "WEBP", "TIFF")
+#: Lower pixel caps for formats Pillow can only decode at full size into RGBA with extra
+#: copies: a 40 MP WebP peaks at ~610 MB (bench/results/request_cost.md), 16 MP at ~250 MB.
+FORMAT_MAX_PIXELS = {"WEBP": 16_000_000}
 #: Everything Pillow's decoders are seen to raise on hostile input; each becomes an ImageError.
 DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, struct.error, IndexError, KeyError,
                  TypeError, ZeroDivisionError, zlib.error, RecursionError, MemoryError)
@@ -114,9 +117,11 @@ def load_image(source: ImageSource, *, max_pixels: int = MAX_PIXELS,
     """
     img = _open(source)
     width, height = img.size
-    if width * height > max_pixels:
+    limit = min(max_pixels, FORMAT_MAX_PIXELS.get(img.format, max_pixels))
+    if width * height > limit:
+        kind = f"for {img.format} " if limit < max_pixels else ""
         raise ImageError("too_large", f"the image is {width}x{height} = {width * height} pixels; "
-                                      f"the limit is {max_pixels}")
+                                      f"the limit {kind}is {limit}")
     try:
         if draft_size and img.format in ("JPEG", "MPO") and max(width, height) > 2 * draft_size:
             scale = draft_size / max(width, height)

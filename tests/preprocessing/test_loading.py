@@ -194,3 +194,11 @@ def test_strip_shrink_equals_converting_first(mode):
 def test_header_pixels_reads_only_the_header():
     assert header_pixels(bad_images.png_header_only(7000, 5000)) == 35_000_000
     assert header_pixels(b"not an image") == 0
+
+
+def test_webp_has_a_lower_pixel_cap():
+    big = f.encode(Image.new("L", (4001, 4000), 255), "WEBP", lossless=True)
+    with pytest.raises(ImageError) as info:
+        load_image(big)
+    assert info.value.code == "too_large" and "for WEBP is 16000000" in str(info.value)
+    assert load_image(f.encode(Image.new("L", (4000, 4000), 255), "WEBP", lossless=True)).size == (4000, 4000)
