@@ -153,7 +153,8 @@ def problems(case: Case, status: int, content_type: str, body: bytes) -> list[st
     if status >= 500:
         found.append(f"status {status}")
     # The path the server routes: percent-decoded, dot segments resolved (Apache does both).
-    path = posixpath.normpath(unquote(case.path.split("?")[0]))
+    raw = unquote(case.path.split("?")[0])
+    path = posixpath.normpath(raw) + ("/" if raw.endswith("/") and raw != "/" else "")
     if status >= 400 and (path.startswith("/api/") or path == "/healthz"):
         try:
             error = json.loads(body)["error"]
