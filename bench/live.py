@@ -129,7 +129,7 @@ def daemon_pids(server) -> list[int]:
         except OSError:
             continue
         ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        if ppid == parent and (b"wsgi" in cmdline or "(wsgi" in stat):
+        if ppid == parent and cmdline.startswith(b"(wsgi:"):  # mod_wsgi names its daemons so
             pids.append(int(entry.name))
     return sorted(pids)
 
