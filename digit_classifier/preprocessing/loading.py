@@ -166,7 +166,8 @@ def shrink(img: Image.Image, max_side: int) -> Image.Image:
 
     1-bit, palette and 16/32-bit images are converted (to L, L/RGB/RGBA and F) strip by
     strip of :data:`STRIP_ROWS` source rows, so the full-size copy in the wider mode
-    never exists; the result equals converting first and resizing after.
+    never exists; the result equals converting first and resizing after. RGBA and LA go
+    strip by strip too (Pillow premultiplies alpha in a full-size copy before resizing).
     """
     longest = max(img.size)
     if longest <= max_side:
@@ -185,6 +186,8 @@ def _resize_mode(img: Image.Image) -> str | None:
         return "F"
     if img.mode == "1":
         return "L"
+    if img.mode in ("RGBA", "LA"):  # Pillow's resize premultiplies a full-size copy first
+        return img.mode
     if img.mode in ("P", "PA"):
         if _has_alpha(img):
             return "RGBA"

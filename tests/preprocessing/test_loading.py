@@ -171,6 +171,8 @@ def _big(mode: str, rng: np.random.Generator) -> Image.Image:
         return Image.fromarray(rng.random(size) > 0.5).convert("1")
     if mode == "I;16":
         return Image.fromarray(rng.integers(0, 65535, size, dtype=np.uint16))
+    if mode in ("RGBA", "LA"):
+        return Image.fromarray(rng.integers(0, 255, size + (4,), dtype=np.uint8), "RGBA").convert(mode)
     colour = Image.fromarray(rng.integers(0, 255, size + (3,), dtype=np.uint8))
     img = colour.convert("P", palette=Image.Palette.ADAPTIVE) if mode != "P-grey" else \
         Image.fromarray(rng.integers(0, 255, size, dtype=np.uint8)).convert("P")
@@ -179,10 +181,10 @@ def _big(mode: str, rng: np.random.Generator) -> Image.Image:
     return img
 
 
-@pytest.mark.parametrize("mode", ["1", "I;16", "P", "P-grey", "P-transparent"])
+@pytest.mark.parametrize("mode", ["1", "I;16", "P", "P-grey", "P-transparent", "RGBA", "LA"])
 def test_strip_shrink_equals_converting_first(mode):
     img = _big(mode, np.random.default_rng(0))
-    wide = "F" if mode == "I;16" else ("RGBA" if mode == "P-transparent" else "RGB")
+    wide = {"I;16": "F", "P-transparent": "RGBA", "RGBA": "RGBA", "LA": "LA"}.get(mode, "RGB")
     expected = np.asarray(img.convert(wide).resize((512, 392), Image.Resampling.BOX), dtype=np.float32)
     got = np.asarray(shrink(img, 512), dtype=np.float32)
     if got.ndim == 2 and expected.ndim == 3:
