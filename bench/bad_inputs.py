@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import collections
-import json
 import sys
 import time
 from pathlib import Path
@@ -79,11 +78,7 @@ def main(argv=None) -> int:
     results = {"benchmark": "bad_inputs", "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                "cases": len(corpus.all_cases()), "servers": servers,
                "passed": all(r["server_errors"] == 0 and not r["problems"] for r in servers.values())}
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "bad_inputs.json").write_text(json.dumps(results, indent=2) + "\n")
-    text = markdown(results)
-    (args.out / "bad_inputs.md").write_text(text)
-    print(text)
+    live.write_results(args.out, "bad_inputs", results, markdown(results))
     return 0 if results["passed"] else 1
 
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import collections
-import json
 import re
 import shutil
 import subprocess
@@ -138,11 +137,7 @@ def main(argv=None) -> int:
                    "hypothesis": hypothesis_phase(url, half),
                    "schemathesis": schemathesis_phase(url, half, Path(tmp))}
     results["passed"] = all(r.get("server_errors", 1) == 0 for r in (results["hypothesis"], results["schemathesis"]))
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "fuzz_api.json").write_text(json.dumps(results, indent=2) + "\n")
-    text = markdown(results)
-    (args.out / "fuzz_api.md").write_text(text)
-    print(text)
+    live.write_results(args.out, "fuzz_api", results, markdown(results))
     return 0 if results["passed"] else 1
 
 

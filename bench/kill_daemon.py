@@ -17,7 +17,6 @@ Writes bench/results/kill_daemon.{json,md}.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import signal
 import sys
@@ -110,11 +109,7 @@ def main(argv=None) -> int:
                "run": outcome}
     results["passed"] = outcome["failed_pct"] < 0.5 and all(
         k.get("replaced_after_s", 99) <= 5 and k["last_failure_after_kill_s"] <= 5 for k in outcome["kills"])
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "kill_daemon.json").write_text(json.dumps(results, indent=2) + "\n")
-    text = markdown(results)
-    (args.out / "kill_daemon.md").write_text(text)
-    print(text)
+    live.write_results(args.out, "kill_daemon", results, markdown(results))
     return 0 if results["passed"] else 1
 
 

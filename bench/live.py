@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import http.client
 import importlib.util
+import json
 import os
 import secrets
 import shutil
@@ -151,3 +152,11 @@ def default_model() -> Path:
     from digit_classifier.config import default_model_path
 
     return Path(os.environ.get("DIGIT_CLASSIFIER_MODEL") or default_model_path()).resolve()
+
+
+def write_results(out: Path, name: str, results: dict, markdown: str) -> None:
+    """Write ``out/name.json`` and ``out/name.md`` and print the markdown."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{name}.json").write_text(json.dumps(results, indent=2) + "\n")
+    (out / f"{name}.md").write_text(markdown)
+    print(markdown)

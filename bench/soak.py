@@ -86,11 +86,7 @@ def main(argv=None) -> int:
                "errors": sum(w["errors"] for w in windows),
                "rss_growth_pct": round(100 * (last - first) / first, 1) if first else None}
     results["passed"] = results["errors"] == 0 and (results["rss_growth_pct"] or 0) < 10
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "soak.json").write_text(json.dumps(results, indent=2) + "\n")
-    text = markdown(results)
-    (args.out / "soak.md").write_text(text)
-    print(text)
+    live.write_results(args.out, "soak", results, markdown(results))
     return 0 if results["passed"] else 1
 
 
