@@ -86,7 +86,8 @@ def schemathesis_phase(url: str, seconds: float, folder: Path) -> dict:
     for path in folder.glob("*.ndjson"):
         for line in path.read_text().splitlines():
             statuses.update(int(s) for s in re.findall(r'"status_code":\s*(\d{3})', line))
-    summary = [l for l in text.splitlines() if re.search(r"passed|failed|error|Test cases|API Operations", l)]
+    summary = [line[:200] for line in text.splitlines()
+               if re.search(r"passed|failed|error|Test cases|API Operations", line)]
     return {"seconds": round(time.monotonic() - started, 1), "exit_code": out.returncode,
             "requests": sum(statuses.values()), "by_status": dict(sorted(statuses.items())),
             "server_errors": sum(n for s, n in statuses.items() if s >= 500),
@@ -115,9 +116,15 @@ def markdown(results: dict) -> str:
         statuses = ", ".join(f"{k}: {v}" for k, v in r["by_status"].items())
         lines.append(f"| {name} | {r['seconds']} | {r['requests']} | {r['server_errors']} | {statuses} |")
     for p in h.get("problems", [])[:10]:
-        lines.append(f"- Hypothesis: {p['method']} {p['path']} -> {p['status']}: {'; '.join(p['problems'])}")
+        lines.append(f"- Hypothesis: {p['method']} {p['path']} -> {p['status']}: {'; '.join(p['problems'])[:160]}")
+    if any("iso-8859-1" in "".join(p["problems"]) for p in h.get("problems", [])):
+        lines += ["", "Answers in `text/html; charset=iso-8859-1` are Apache's own error pages, made before the "
+                      "app runs (e.g. `%2f` in a path, a body on a method Apache refuses): JSON for those is "
+                      "the deployment's `ErrorDocument` work, not the app's."]
     if s.get("summary"):
-        lines += ["", "schemathesis summary:", "", "```", *s["summary"], "```"]
+        lines += ["", "schemathesis summary (an `error` there is the tool failing to generate a case, e.g. an "
+                      "exception inside schemathesis; the server's answers are the table's columns):",
+                  "", "```", *s["summary"], "```"]
     return "\n".join(lines) + "\n"
 
 
