@@ -80,7 +80,7 @@ def schemathesis_phase(url: str, seconds: float, folder: Path) -> dict:
            "--max-examples", "100000", "--workers", "2", "--no-color",
            "--report", "ndjson", "--report-dir", str(folder)]
     started = time.monotonic()
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 600)
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 600, cwd=folder)
     text = out.stdout + out.stderr
     statuses: collections.Counter = collections.Counter()
     for path in folder.glob("*.ndjson"):
