@@ -64,11 +64,10 @@ def markdown(results: dict) -> str:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--model", type=Path, default=None, help="model file (default: the configured one)")
     parser.add_argument("--no-apache", action="store_true", help="only the dev server")
-    parser.add_argument("--out", type=Path, default=live.RESULTS_DIR)
+    live.add_common_args(parser)
     args = parser.parse_args(argv)
-    model = (args.model or live.default_model()).resolve()
+    model = live.model_path(args)
     servers = {}
     with live.dev_server(model) as url:
         servers["dev server (digit-classifier serve)"] = run_corpus(url)

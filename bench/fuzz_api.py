@@ -132,10 +132,9 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--minutes", type=float, default=1.0, help="total fuzzing time (default 1; real run 10)")
     parser.add_argument("--apache", action="store_true", help="fuzz Apache + mod_wsgi-express, not the dev server")
-    parser.add_argument("--model", type=Path, default=None, help="model file (default: the configured one)")
-    parser.add_argument("--out", type=Path, default=live.RESULTS_DIR)
+    live.add_common_args(parser)
     args = parser.parse_args(argv)
-    model = (args.model or live.default_model()).resolve()
+    model = live.model_path(args)
     half = 30.0 * args.minutes
     import tempfile
     with tempfile.TemporaryDirectory(prefix="dc-fuzz-") as tmp, server(model, args.apache) as (name, url):

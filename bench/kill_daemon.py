@@ -96,10 +96,9 @@ def main(argv=None) -> int:
     parser.add_argument("--seconds", type=float, default=30.0, help="duration of the load (default 30)")
     parser.add_argument("--load", type=float, default=0.8, help="fraction of measured capacity (default 0.8)")
     parser.add_argument("--kills", type=int, default=1, help="daemons killed, spread over the run (default 1)")
-    parser.add_argument("--model", type=Path, default=None, help="model file (default: the configured one)")
-    parser.add_argument("--out", type=Path, default=live.RESULTS_DIR)
+    live.add_common_args(parser)
     args = parser.parse_args(argv)
-    model = (args.model or live.default_model()).resolve()
+    model = live.model_path(args)
     with live.apache_server(model) as server:
         cap = load.capacity(server.url, SAMPLE_PNG.read_bytes(), "image/png", 5.0)
         rate = round(args.load * cap, 1)

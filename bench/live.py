@@ -146,8 +146,17 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-def default_model() -> Path:
-    """$DIGIT_CLASSIFIER_MODEL, else the package's default model path."""
+def add_common_args(parser) -> None:
+    """``--model`` and ``--out``, which every reliability bench takes."""
+    parser.add_argument("--model", type=Path, default=None,
+                        help="model file (default: $DIGIT_CLASSIFIER_MODEL or the configured one)")
+    parser.add_argument("--out", type=Path, default=RESULTS_DIR, help="results folder (default bench/results)")
+
+
+def model_path(args) -> Path:
+    """``args.model``, else $DIGIT_CLASSIFIER_MODEL, else the package's default model path."""
+    if args.model:
+        return args.model.resolve()
     sys.path.insert(0, str(REPO_ROOT))
     from digit_classifier.config import default_model_path
 

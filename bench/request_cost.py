@@ -172,13 +172,12 @@ def markdown(results: dict) -> str:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--model", type=Path, default=None, help="model file (default: the configured one)")
     parser.add_argument("--compare-with", type=Path, default=None, help="another checkout to run too")
     parser.add_argument("--only", default=None, help="run only inputs whose name contains this text")
-    parser.add_argument("--out", type=Path, default=live.RESULTS_DIR)
+    live.add_common_args(parser)
     args = parser.parse_args(argv)
     sys.path.insert(0, str(live.REPO_ROOT))
-    model = (args.model or live.default_model()).resolve()
+    model = live.model_path(args)
     items = {k: v for k, v in inputs().items() if not args.only or args.only in k}
     roots = {"this checkout": live.REPO_ROOT}
     if args.compare_with:
