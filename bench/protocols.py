@@ -33,16 +33,11 @@ import requests
 from PIL import Image
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT / "bench"))
+from live import load_express  # noqa: E402
 RESULTS_DIR = REPO_ROOT / "bench" / "results"
 BATCH = 64
 
-
-def load_express():
-    """The mod_wsgi-express helper of the tests (tests/support/express_server.py)."""
-    sys.path.insert(0, str(REPO_ROOT))
-    from tests.support import express_server
-
-    return express_server
 
 
 def digits(model_path: Path) -> tuple[list[bytes], np.ndarray]:

@@ -35,6 +35,8 @@ from pathlib import Path
 import requests
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT / "bench"))
+from live import load_express  # noqa: E402
 RESULTS_DIR = REPO_ROOT / "bench" / "results"
 SAMPLE_PNG = REPO_ROOT / "deployment_scripts" / "sample_digit_7.png"
 TARGET_RATIO = 0.8
@@ -59,13 +61,6 @@ done = function(summary, latency, requests)
 end
 """
 
-
-def load_express():
-    """The mod_wsgi-express helper of the tests (tests/support/express_server.py)."""
-    sys.path.insert(0, str(REPO_ROOT))
-    from tests.support import express_server
-
-    return express_server
 
 
 def multipart_body(png: bytes) -> tuple[bytes, str]:

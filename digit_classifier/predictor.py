@@ -56,6 +56,7 @@ class Predictor:
         self.preprocess_config = PreprocessConfig.from_dict(model.get("preprocessing") or {})
         self.confidence_threshold = confidence_threshold
         self.checksum = checksum
+        _ = self.info  # computed once, now: metadata the pages show fails at load, not per request
 
     @classmethod
     def from_file(cls, path: str | os.PathLike,

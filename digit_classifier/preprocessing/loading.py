@@ -1,13 +1,20 @@
-"""Decode any Pillow-readable image safely and turn it into float planes.
+"""Decode an uploaded image safely and cheaply, and turn it into float planes.
 
-Guards: empty input, undecodable bytes, decompression bombs (pixel cap checked from
-the header before decoding), images smaller than the minimum side.
+Guards: empty input, formats outside PNG/JPEG/GIF/BMP/WebP/TIFF (checked on the decoded
+format, not the name), undecodable or truncated bytes (every exception Pillow raises
+while decoding becomes an ImageError), decompression bombs (pixel cap checked from the
+header before decoding), images smaller than the minimum side. Large JPEGs decode at a
+reduced scale; 1-bit, palette and 16-bit images are shrunk strip by strip, never
+expanded to full-size RGB or float.
 """
 
 from __future__ import annotations
 
 import io
+import math
 import os
+import struct
+import zlib
 from typing import BinaryIO, Union
 
 import numpy as np
@@ -20,8 +27,20 @@ MIN_SIDE = 10
 
 ImageSource = Union[bytes, bytearray, memoryview, str, os.PathLike, BinaryIO, Image.Image]
 
+#: Formats we decode (Pillow format names). Pillow's JPEG opener also returns the
+#: multi-picture JPEGs phones write, with ``img.format == "MPO"``.
+FORMATS = ("PNG", "JPEG", "GIF", "BMP", "WEBP", "TIFF")
+#: Lower pixel caps for formats Pillow can only decode at full size into RGBA with extra
+#: copies: a 40 MP WebP peaks at ~610 MB (bench/results/request_cost.md), 16 MP at ~250 MB.
+FORMAT_MAX_PIXELS = {"WEBP": 16_000_000}
+#: Everything Pillow's decoders are seen to raise on hostile input; each becomes an ImageError.
+DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, struct.error, IndexError, KeyError,
+                 TypeError, ZeroDivisionError, zlib.error, RecursionError, MemoryError)
+#: Source rows converted at a time when a 1-bit, palette or 16-bit image is shrunk.
+STRIP_ROWS = 256
 _ERROR_CODES = frozenset({"not_an_image", "empty", "too_small", "too_large", "no_ink"})
 _WIDE_MODES = frozenset({"I", "I;16", "I;16L", "I;16B", "I;16N", "F"})
+_PLAIN_MODES = frozenset({"1", "L", "P", "PA", "LA", "RGB", "RGBA"})
 _ALPHA_MODES = frozenset({"LA", "La", "PA", "RGBA", "RGBa"})
 #: ``img.info`` keys from which Pillow's ``getexif`` can read an orientation.
 _ORIENTATION_KEYS = frozenset({"exif", "Raw profile type exif", "XML:com.adobe.xmp", "xmp"})
@@ -63,44 +82,59 @@ def _open(source: ImageSource) -> Image.Image:
     else:
         raise TypeError(f"cannot read an image from {type(source).__name__}")
     try:
-        return Image.open(stream)
+        return Image.open(stream, formats=FORMATS)
     except Image.DecompressionBombError as exc:
         raise ImageError("too_large", f"the image has too many pixels: {exc}") from exc
     except Image.UnidentifiedImageError as exc:
         # Pillow's message names the in-memory stream object: useless to a client.
         raise ImageError("not_an_image", "the data is not an image format we read "
                          "(PNG, JPEG, GIF, BMP, WebP or TIFF)") from exc
-    except (OSError, SyntaxError, ValueError, EOFError) as exc:
-        raise ImageError("not_an_image", f"the image header is unreadable: {exc}") from exc
+    except DECODE_ERRORS as exc:
+        raise ImageError("not_an_image", f"the image header is unreadable: "
+                                         f"{type(exc).__name__}: {exc}") from exc
+
+
+def header_pixels(data: bytes) -> int:
+    """Width * height read from the header of image ``data`` (nothing is decoded);
+    0 when the header is unreadable (decoding it later reports why)."""
+    try:
+        width, height = _open(data).size
+    except ImageError:
+        return 0
+    return width * height
 
 
 def load_image(source: ImageSource, *, max_pixels: int = MAX_PIXELS,
                min_side: int = MIN_SIDE, draft_size: int | None = None) -> Image.Image:
     """Decode ``source`` (bytes, path, file object or PIL image) into a loaded PIL image.
 
-    Takes the first frame of animations and applies the EXIF orientation. With
-    ``draft_size`` a JPEG may be decoded at a reduced scale (never below that longest
-    side), which makes large photos cheap. Raises ImageError (``empty``,
+    Takes the first frame of animations (Pillow opens there; later frames and IFDs
+    are never parsed) and applies the EXIF orientation. With ``draft_size`` a JPEG may
+    be decoded at a reduced scale (never below that longest side), which makes large
+    photos cheap. Modes other than 1, L, P, LA, PA, RGB, RGBA and the 16/32-bit grey
+    ones are converted to RGB(A) here. Raises ImageError (``empty``,
     ``not_an_image``, ``too_large``, ``too_small``).
     """
     img = _open(source)
     width, height = img.size
-    if width * height > max_pixels:
+    limit = min(max_pixels, FORMAT_MAX_PIXELS.get(img.format, max_pixels))
+    if width * height > limit:
+        kind = f"for {img.format} " if limit < max_pixels else ""
         raise ImageError("too_large", f"the image is {width}x{height} = {width * height} pixels; "
-                                      f"the limit is {max_pixels}")
-    if getattr(img, "n_frames", 1) > 1:
-        img.seek(0)
-    if draft_size and img.format == "JPEG" and max(width, height) > 2 * draft_size:
-        scale = draft_size / max(width, height)
-        img.draft(img.mode, (max(1, int(width * scale)), max(1, int(height * scale))))
+                                      f"the limit {kind}is {limit}")
     try:
+        if draft_size and img.format in ("JPEG", "MPO") and max(width, height) > 2 * draft_size:
+            scale = draft_size / max(width, height)
+            img.draft(img.mode, (max(1, int(width * scale)), max(1, int(height * scale))))
         img.load()
         if _may_have_orientation(img):
             ImageOps.exif_transpose(img, in_place=True)  # no copy when there is nothing to turn
+        img = _plain_mode(img)
     except Image.DecompressionBombError as exc:
         raise ImageError("too_large", f"the image decodes to too many pixels: {exc}") from exc
-    except (OSError, SyntaxError, ValueError, EOFError) as exc:
-        raise ImageError("not_an_image", f"the image data is corrupt or truncated: {exc}") from exc
+    except DECODE_ERRORS as exc:
+        raise ImageError("not_an_image", f"the image data is corrupt or truncated: "
+                                         f"{type(exc).__name__}: {exc}") from exc
     if min(width, height) < min_side:
         raise ImageError("too_small", f"the image is {width}x{height} pixels; each side must be "
                                       f"at least {min_side} pixels")
@@ -115,17 +149,70 @@ def _may_have_orientation(img: Image.Image) -> bool:
             or getattr(img, "_exif", None) is not None)
 
 
+def _plain_mode(img: Image.Image) -> Image.Image:
+    """``img`` itself when its mode is one the later steps handle, else an RGB(A) copy
+    (CMYK, YCbCr, LAB, HSV, La, RGBa...); raises ValueError for a mode Pillow cannot
+    convert."""
+    if img.mode in _PLAIN_MODES or img.mode in _WIDE_MODES:
+        return img
+    if img.mode == "La":  # premultiplied alpha: Pillow un-premultiplies only RGBa
+        grey, alpha = img.split()
+        img = Image.merge("RGBa", (grey, grey, grey, alpha))
+    return img.convert("RGBA" if _has_alpha(img) else "RGB")
+
+
 def shrink(img: Image.Image, max_side: int) -> Image.Image:
-    """Return ``img`` scaled down (BOX filter) so its longest side is <= ``max_side``."""
+    """Return ``img`` scaled down (BOX filter) so its longest side is <= ``max_side``.
+
+    1-bit, palette and 16/32-bit images are converted (to L, L/RGB/RGBA and F) strip by
+    strip of :data:`STRIP_ROWS` source rows, so the full-size copy in the wider mode
+    never exists; the result equals converting first and resizing after. RGBA and LA go
+    strip by strip too (Pillow premultiplies alpha in a full-size copy before resizing).
+    """
     longest = max(img.size)
     if longest <= max_side:
         return img
     scale = max_side / longest
     size = (max(1, round(img.width * scale)), max(1, round(img.height * scale)))
-    if img.mode in _WIDE_MODES or img.mode == "P" or img.mode == "1":
-        img = img.convert("F" if img.mode in _WIDE_MODES else
-                          ("RGBA" if _has_alpha(img) else "RGB"))
-    return img.resize(size, Image.Resampling.BOX)
+    mode = _resize_mode(img)
+    if mode is None:
+        return img.resize(size, Image.Resampling.BOX)
+    return _resize_in_strips(img, size, mode)
+
+
+def _resize_mode(img: Image.Image) -> str | None:
+    """The mode ``img`` must be converted to before a BOX resize, or None if none."""
+    if img.mode in _WIDE_MODES:
+        return "F"
+    if img.mode == "1":
+        return "L"
+    if img.mode in ("RGBA", "LA"):  # Pillow's resize premultiplies a full-size copy first
+        return img.mode
+    if img.mode in ("P", "PA"):
+        if _has_alpha(img):
+            return "RGBA"
+        palette = img.getpalette("RGB") or []
+        grey = palette[0::3] == palette[1::3] == palette[2::3]
+        return "L" if grey else "RGB"  # grey palettes: L equals R, G and B exactly
+    return None
+
+
+def _resize_in_strips(img: Image.Image, size: tuple[int, int], mode: str) -> Image.Image:
+    """BOX-resize ``img`` to ``size`` in ``mode``, converting :data:`STRIP_ROWS` source rows
+    at a time (each output band is made from exactly the source rows it covers)."""
+    width, height = img.size
+    out_w, out_h = size
+    rows_per_out = height / out_h
+    band = max(1, int(STRIP_ROWS / rows_per_out))      # output rows per strip
+    out = Image.new(mode, size)
+    for j0 in range(0, out_h, band):
+        j1 = min(out_h, j0 + band)
+        top, bottom = j0 * rows_per_out, min(height, j1 * rows_per_out)
+        y0, y1 = math.floor(top), min(height, math.ceil(bottom))
+        strip = img.crop((0, y0, width, y1)).convert(mode)
+        out.paste(strip.resize((out_w, j1 - j0), Image.Resampling.BOX,
+                               box=(0, top - y0, width, bottom - y0)), (0, j0))
+    return out
 
 
 def _has_alpha(img: Image.Image) -> bool:

@@ -3,6 +3,7 @@
 from flask import Blueprint, Flask, current_app, jsonify, request
 
 from digit_classifier.preprocessing import ImageError
+from digit_classifier.preprocessing.loading import header_pixels
 from digit_classifier.web import encoding, served
 from digit_classifier.web.errors import ApiError
 from digit_classifier.web.messages import image_error_status
@@ -60,7 +61,9 @@ def predict_batch():
     limit = int(current_app.config["BATCH_MAX_IMAGES"])
     if len(uploads) > limit:
         raise ApiError(400, "too_many_images", f"{len(uploads)} images sent; at most {limit} per request.")
-    outcomes = state.predictor.predict_many([upload.read() for upload in uploads])
+    blobs = [upload.read() for upload in uploads]
+    _check_pixel_budget(blobs)
+    outcomes = state.predictor.predict_many(blobs)
     with_png = _wants_preprocessed()
     results = []
     for index, (upload, outcome) in enumerate(zip(uploads, outcomes)):
@@ -77,6 +80,16 @@ def predict_batch():
 def models():
     """Every model name and version of the store, with its state and metrics."""
     return jsonify(served.store_listing())
+
+
+def _check_pixel_budget(blobs: list[bytes]) -> None:
+    """ApiError 413 ``batch_too_large`` when the images' headers add up to more pixels than
+    ``BATCH_MAX_PIXELS`` (checked before anything is decoded)."""
+    budget = int(current_app.config["BATCH_MAX_PIXELS"])
+    total = sum(header_pixels(blob) for blob in blobs)
+    if total > budget:
+        raise ApiError(413, "batch_too_large", f"The {len(blobs)} images hold {total} pixels in all; "
+                                               f"the budget per batch is {budget} pixels.")
 
 
 @bp.get("/model")

@@ -4,7 +4,9 @@ import base64
 from io import BytesIO
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image
+
+from digit_classifier.preprocessing.loading import shrink
 
 PREVIEW_SIDE = 320  # pixels; the result page shows the upload at most this large
 
@@ -30,20 +32,29 @@ def data_url(png: bytes, mimetype: str = "image/png") -> str:
     return f"data:{mimetype};base64,{base64.b64encode(png).decode('ascii')}"
 
 
-def preview_data_url(raw: bytes, side: int = PREVIEW_SIDE) -> str | None:
-    """A PNG data URL of the uploaded image shrunk to fit ``side`` pixels, or None if unreadable.
+def preview_data_url(picture: Image.Image, side: int = PREVIEW_SIDE) -> str | None:
+    """A PNG data URL of ``picture`` shrunk to fit ``side`` pixels, or None if it cannot be shown.
 
-    Called only after the predictor accepted ``raw``, so it is a bounded, decodable image.
+    ``picture`` is the upload already decoded (upright, first frame) by
+    ``preprocessing.loading.load_image``: the upload is never decoded a second time, and
+    1-bit, palette and 16-bit pictures are shrunk strip by strip (``loading.shrink``).
     """
     try:
-        with Image.open(BytesIO(raw)) as image:
-            image.seek(0)  # first frame of an animated GIF/WebP
-            picture = ImageOps.exif_transpose(image)
-            picture.thumbnail((side, side))
-            if picture.mode not in {"L", "LA", "RGB", "RGBA"}:
-                picture = picture.convert("RGBA")
-            buffer = BytesIO()
-            picture.save(buffer, format="PNG")
-    except (UnidentifiedImageError, OSError, ValueError):
+        small = shrink(picture, side)
+        if small.mode in {"F", "I"} or small.mode.startswith("I;16"):
+            small = _grey8(small)
+        elif small.mode not in {"L", "LA", "RGB", "RGBA"}:
+            small = small.convert("RGBA")
+        buffer = BytesIO()
+        small.save(buffer, format="PNG")
+    except (OSError, ValueError):
         return None
     return data_url(buffer.getvalue())
+
+
+def _grey8(picture: Image.Image) -> Image.Image:
+    """A 16/32-bit or float grey picture as 8-bit L, its range stretched to 0..255."""
+    pixels = np.asarray(picture, dtype=np.float32)
+    low, high = float(pixels.min()), float(pixels.max())
+    scaled = (pixels - low) * (255.0 / (high - low)) if high > low else np.zeros_like(pixels)
+    return Image.fromarray(np.rint(scaled).astype(np.uint8), mode="L")

@@ -14,7 +14,7 @@ import signal
 
 from flask import Flask, current_app
 
-from digit_classifier.web.model_store import ModelState, ModelStore, load_state, load_store  # noqa: F401
+from digit_classifier.web.model_store import ModelState, ModelStore, load_store
 
 EXTENSION_KEY = "digit_classifier"          # -> the default ModelState
 STORE_KEY = "digit_classifier.model_store"  # -> the ModelStore

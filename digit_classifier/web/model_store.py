@@ -83,16 +83,22 @@ class ModelState:
 
 def load_state(path: str | Path, confidence_threshold: float, name: str = DEFAULT_NAME,
                version: int = 1) -> ModelState:
-    """Load the model file at absolute ``path``; never raises for a bad or missing file."""
+    """Load the model file at absolute ``path``; never raises for a bad or missing file.
+
+    Everything requests read later (``Predictor.info``, ``summary``) is computed here, so
+    a bad file is a 503 ``model_unavailable`` on every route, never a 500.
+    """
     try:
-        predictor = Predictor.from_file(path, confidence_threshold=confidence_threshold)
+        state = ModelState(Predictor.from_file(path, confidence_threshold=confidence_threshold),
+                           None, name, version)
+        _ = state.summary
     except FileNotFoundError:
         return ModelState(None, f"model file not found: {path}", name, version)
     except (OSError, ModelFileError, ValueError, KeyError, TypeError) as exc:
         # KeyError/TypeError: a readable pickle whose dict lacks or mistypes a field.
         return ModelState(None, f"model file {path} could not be loaded: {type(exc).__name__}: {exc}",
                           name, version)
-    return ModelState(predictor, None, name, version)
+    return state
 
 
 def scan_store(root: str | Path) -> dict[str, dict[int, Path]]:

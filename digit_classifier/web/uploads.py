@@ -49,7 +49,12 @@ def decode_base64_image(text: object) -> bytes:
 
 
 def _from_json(request: Request) -> bytes:
-    payload = request.get_json(silent=True)
+    try:
+        payload = request.get_json(silent=True)
+    except RecursionError:  # json's C decoder raises it for deep nesting; silent= does not catch it
+        raise ApiError(400, "bad_json", "The JSON body is nested too deeply.") from None
+    except MemoryError:
+        raise ApiError(413, "payload_too_large", "The JSON body is too large to parse.") from None
     if payload is None:
         raise ApiError(400, "bad_json", "The request body is not valid JSON.")
     if not isinstance(payload, dict) or "image" not in payload:

@@ -6,6 +6,7 @@ from pathlib import Path
 from flask import Blueprint, abort, current_app, redirect, render_template, request, send_from_directory, url_for
 
 from digit_classifier.preprocessing import ImageError
+from digit_classifier.preprocessing.loading import load_image
 from digit_classifier.web import encoding
 from digit_classifier.web.forms import UploadForm, first_error
 from digit_classifier.web.messages import friendly, human_bytes, image_error_status
@@ -108,8 +109,11 @@ def predict():
     upload = form.image.data
     upload.stream.seek(0)
     raw = upload.read()
-    try:
-        prediction = state.predictor.predict(raw)
+    config = state.predictor.preprocess_config
+    try:  # decoded once: the prediction and the preview both start from this picture
+        picture = load_image(raw, max_pixels=config.max_pixels, min_side=config.min_side,
+                             draft_size=config.work_size)
+        prediction = state.predictor.predict(picture)
     except ImageError as exc:
         return render_upload_page(error_code=exc.code, status=image_error_status(exc))
     current_app.logger.debug("Predicted %d (p=%.3f) for %r", prediction.digit, prediction.probability, upload.filename)
@@ -117,7 +121,7 @@ def predict():
         "result.html",
         prediction=prediction,
         filename=upload.filename,
-        preview_url=encoding.preview_data_url(raw),
+        preview_url=encoding.preview_data_url(picture),
         input28_url=encoding.data_url(encoding.image28_png(prediction.image28)),
         threshold=float(current_app.config["CONFIDENCE_THRESHOLD"]),
     )

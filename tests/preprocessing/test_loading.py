@@ -124,3 +124,84 @@ def test_catalogue_samples_behave_as_labelled():
             with pytest.raises(ImageError) as info:
                 preprocess_image(sample.data)
             assert info.value.code == sample.error_code, name
+
+
+# --- hostile input, refused formats, cheap shrinking -------------------------------------------
+
+from tests.support import bad_images  # noqa: E402  (kept next to the tests that use it)
+from digit_classifier.preprocessing.loading import header_pixels, shrink  # noqa: E402
+
+BAD_FILES = bad_images.all_bad_files()
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+@pytest.mark.parametrize("name", list(BAD_FILES))
+def test_bad_files_give_an_image_error_or_a_digit(name):
+    try:
+        out = preprocess_image(BAD_FILES[name])
+    except ImageError as error:
+        assert error.code in {"empty", "not_an_image", "too_large", "too_small", "no_ink"}
+    else:
+        assert out.shape == (784,)  # e.g. a corruption in a chunk Pillow does not need
+
+
+@pytest.mark.parametrize("name", list(bad_images.refused_formats()))
+def test_formats_outside_the_allow_list_are_refused(name):
+    with pytest.raises(ImageError) as info:
+        load_image(bad_images.refused_formats()[name])
+    assert info.value.code == "not_an_image" and "PNG, JPEG, GIF, BMP, WebP or TIFF" in str(info.value)
+
+
+def test_a_malformed_second_tiff_page_is_never_read():
+    img = load_image(bad_images.tiff_bad_second_ifd())
+    assert img.format == "TIFF" and img.size == (64, 64)
+
+
+@pytest.mark.parametrize("mode", ["La", "RGBa", "CMYK", "YCbCr", "LAB", "HSV", "PA"])
+def test_odd_modes_are_normalised(mode):
+    img = load_image(Image.new(mode, (40, 30)))
+    assert img.mode in {"RGB", "RGBA", "PA"}
+    to_planes = __import__("digit_classifier.preprocessing.loading", fromlist=["to_planes"]).to_planes
+    channels, _ = to_planes(shrink(img, 20))
+    assert channels.shape[1:] == (15, 20)
+
+
+def _big(mode: str, rng: np.random.Generator) -> Image.Image:
+    size = (1303, 1701)
+    if mode == "1":
+        return Image.fromarray(rng.random(size) > 0.5).convert("1")
+    if mode == "I;16":
+        return Image.fromarray(rng.integers(0, 65535, size, dtype=np.uint16))
+    if mode in ("RGBA", "LA"):
+        return Image.fromarray(rng.integers(0, 255, size + (4,), dtype=np.uint8), "RGBA").convert(mode)
+    colour = Image.fromarray(rng.integers(0, 255, size + (3,), dtype=np.uint8))
+    img = colour.convert("P", palette=Image.Palette.ADAPTIVE) if mode != "P-grey" else \
+        Image.fromarray(rng.integers(0, 255, size, dtype=np.uint8)).convert("P")
+    if mode == "P-transparent":
+        img.info["transparency"] = 3
+    return img
+
+
+@pytest.mark.parametrize("mode", ["1", "I;16", "P", "P-grey", "P-transparent", "RGBA", "LA"])
+def test_strip_shrink_equals_converting_first(mode):
+    img = _big(mode, np.random.default_rng(0))
+    wide = {"I;16": "F", "P-transparent": "RGBA", "RGBA": "RGBA", "LA": "LA"}.get(mode, "RGB")
+    expected = np.asarray(img.convert(wide).resize((512, 392), Image.Resampling.BOX), dtype=np.float32)
+    got = np.asarray(shrink(img, 512), dtype=np.float32)
+    if got.ndim == 2 and expected.ndim == 3:
+        assert (expected[..., 0] == expected[..., 2]).all()   # grey content: L equals each band
+        expected = expected[..., 0]
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_header_pixels_reads_only_the_header():
+    assert header_pixels(bad_images.png_header_only(7000, 5000)) == 35_000_000
+    assert header_pixels(b"not an image") == 0
+
+
+def test_webp_has_a_lower_pixel_cap():
+    big = f.encode(Image.new("L", (4001, 4000), 255), "WEBP", lossless=True)
+    with pytest.raises(ImageError) as info:
+        load_image(big)
+    assert info.value.code == "too_large" and "for WEBP is 16000000" in str(info.value)
+    assert load_image(f.encode(Image.new("L", (4000, 4000), 255), "WEBP", lossless=True)).size == (4000, 4000)
