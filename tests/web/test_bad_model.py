@@ -7,7 +7,7 @@ import pickle
 import numpy as np
 import pytest
 
-from tests.web.conftest import build_app, make_config
+from tests.support.apps import build_app, make_config
 
 MUTATIONS = {
     "metrics a list": lambda d: dict(d, metrics=[0.99]),

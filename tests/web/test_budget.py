@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from tests.support import bad_images
-from tests.web.conftest import build_app, make_config
+from tests.support.apps import build_app, make_config
 
 
 def batch(client, blobs: list[bytes]):
@@ -53,9 +53,9 @@ def _preview(page: str) -> Image.Image:
 @pytest.mark.parametrize("mode,fmt", [("L", "PNG"), ("1", "PNG"), ("P", "GIF"), ("RGB", "JPEG"),
                                       ("I;16", "PNG"), ("RGBA", "WEBP")])
 def test_result_page_decodes_the_upload_once(client, monkeypatch, mnist_test_digits, mode, fmt):
-    from tests.web import images
+    from tests.support import images
 
-    picture = images.digit_image(mnist_test_digits[0][0], scale=40)   # 1120 x 1120
+    picture = images.mnist_digit_image(mnist_test_digits[0][0], scale=40)   # 1120 x 1120
     if mode == "I;16":  # full 16-bit range, as a scanner writes it
         picture = Image.fromarray(np.asarray(picture.convert("L")).astype(np.uint16) * 257)
     picture = picture.convert(mode) if mode != "I;16" else picture
