@@ -1,0 +1,90 @@
+"""Ink thresholds: the extremes of a picture's values, and the ink/background threshold of an ink map."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from digit_classifier.preprocessing.stats import otsu_sorted, otsu_threshold, quantiles
+
+#: ``ink_threshold`` sorts arrays up to this size (one sort gives every order statistic).
+SORT_LIMIT = 8192
+
+
+#: The ink extremes of a picture are its percentiles this many pixels in from either end
+#: (but at most 0.5 % in): a small digit on a large page may be far less than 0.5 % ink.
+EXTREME_PIXELS = 40
+
+
+def extreme_percentiles(n: int) -> list[float]:
+    """The [low, high] percentiles (0-100) that ``EXTREME_PIXELS`` of ``n`` pixels lie beyond."""
+    tail = min(0.5, 100.0 * EXTREME_PIXELS / max(n, 1))
+    return [tail, 100.0 - tail]
+
+
+def ink_extremes(values: np.ndarray) -> tuple[float, float]:
+    """(dark, bright) extremes of non-empty ``values``: ``extreme_percentiles`` of its size."""
+    lo, hi = quantiles(values, extreme_percentiles(np.size(values))).tolist()
+    return lo, hi
+
+
+def ink_threshold(flat: np.ndarray) -> tuple[float, float]:
+    """(threshold, ink level) of flattened ``flat``.
+
+    The threshold is Otsu's, raised to sit clear of the noise floor and at a quarter
+    of the ink level at least; the ink level is a high percentile of the pixels over it.
+    """
+    values = flat.reshape(-1)
+    if values.size > 40000:  # thresholds need a histogram, not every pixel
+        values = values[:: values.size // 40000]
+    values = np.maximum(values, 0.0)
+    np.minimum(values, 1.0, out=values)
+    if values.size <= SORT_LIMIT:
+        return _ink_threshold_sorted(values)
+    med, peak = quantiles(values, [50, 99.9])
+    if values.size <= 1000:
+        peak = float(values.max())
+    deviation = values - med
+    sigma = float(quantiles(np.abs(deviation, out=deviation), 50) * 1.4826)
+    t = max(otsu_threshold(values), float(med) + 5 * sigma, 0.25 * float(peak))
+    above = values[values > t]
+    level = float(quantiles(above, 75)) if above.size else float(peak)
+    return t, max(level, t + 1e-3)
+
+
+def _sorted_quantile(s: np.ndarray, q: float, start: int = 0) -> float:
+    """``quantiles(s[start:], q)`` of ascending ``s`` (same interpolation, no partition)."""
+    pos = q / 100.0 * (s.size - start - 1)
+    i = int(pos)
+    j = min(i + 1, s.size - start - 1)
+    lo = float(s[start + i])
+    return lo + (float(s[start + j]) - lo) * (pos - i)
+
+
+def _ink_threshold_sorted(values: np.ndarray) -> tuple[float, float]:
+    """``ink_threshold`` of clipped float (n <= SORT_LIMIT,) ``values`` from one sort:
+    the median, the peak, Otsu's histogram and the pixels over the threshold are all
+    read off the sorted copy, so the numbers are those of the general path."""
+    s = np.sort(values)
+    med = _sorted_quantile(s, 50)
+    peak = float(s[-1]) if s.size <= 1000 else _sorted_quantile(s, 99.9)
+    # In float64, as in the general path (where ``med`` is a NumPy float64).
+    sigma = float(quantiles(np.abs(values - np.float64(med)), 50) * 1.4826)
+    t = max(otsu_sorted(s), med + 5 * sigma, 0.25 * peak)
+    # ``values > t`` compares in the array's precision (NumPy casts the Python float),
+    # so search for t in that precision: the pixels over it are the tail s[start:].
+    start = int(np.searchsorted(s, s.dtype.type(t), side="right"))
+    level = _sorted_quantile(s, 75, start) if start < s.size else peak
+    return t, max(level, t + 1e-3)
+
+
+def soft_ink(flat: np.ndarray, thresholds: tuple[float, float] | None = None
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """Ink map (h, w) -> (bool mask over the threshold, float32 soft ink in [0, 1]: 0 under
+    half the threshold, 1 at the ink level). ``thresholds``: ``ink_threshold(flat)`` if
+    already known."""
+    t, level = thresholds or ink_threshold(flat)
+    mask = flat > t
+    soft = flat - np.float32(0.5 * t)
+    soft *= np.float32(1.0 / (level - 0.5 * t))  # in place: one image-sized temporary
+    np.maximum(soft, 0.0, out=soft)
+    return mask, np.minimum(soft, 1.0, out=soft)
