@@ -28,9 +28,13 @@ def ink_extremes(values: np.ndarray) -> tuple[float, float]:
 
 
 #: Neighbouring pixels of a noise-only map differ as much as any two pixels do (this
-#: ratio, ``coherence``, is ~1); ink, even blurred or filling the frame, varies smoothly
-#: (tight crops of MNIST digits: 0.02-0.08). Under this ratio the map holds a drawing.
-NOISE_COHERENCE = 0.5
+#: ratio, ``coherence``, is ~1: 0.93-1.0 on noise pictures); ink, even blurred or filling
+#: the frame, varies smoothly (tight crops of MNIST digits: 0.02-0.08; low-resolution
+#: scans with noise: up to 0.71). Under this ratio the map holds a drawing.
+NOISE_COHERENCE = 0.8
+#: ``coherence`` compares means of blocks this many pixels square: averaging shrinks
+#: pixel noise, not the ink, yet leaves pure noise as rough as before.
+COHERENCE_BLOCK = 4
 
 
 def ink_threshold(flat: np.ndarray) -> tuple[float, float]:
@@ -41,7 +45,7 @@ def ink_threshold(flat: np.ndarray) -> tuple[float, float]:
     percentile of the pixels over it. The noise floor assumes the background is most of
     the picture; when it leaves no pixel standing and the map is not noise (its
     ``coherence`` is under ``NOISE_COHERENCE``: ink filling the frame, a blurred scan),
-    the floor is taken from the background class (the pixels under Otsu's threshold).
+    there is no noise to clear and the threshold is Otsu's (raised to a quarter of the peak).
     """
     values = flat.reshape(-1)
     if values.size > 40000:  # thresholds need a histogram, not every pixel
@@ -49,25 +53,22 @@ def ink_threshold(flat: np.ndarray) -> tuple[float, float]:
     values = np.maximum(values, 0.0)
     np.minimum(values, 1.0, out=values)
     t, level = _ink_threshold_sorted(values) if values.size <= SORT_LIMIT else _floor_threshold(values)
-    if t >= float(flat.max()) and coherence(flat) < NOISE_COHERENCE:
-        otsu = otsu_threshold(values)
-        background = values[values <= otsu]
-        if background.size:
-            t, level = _floor_threshold(values, background, otsu)
+    if t > otsu_threshold(values) and t > 0.25 * float(values.max()) and coherence(flat) < NOISE_COHERENCE:
+        t, level = _floor_threshold(values, noise_floor=False)
     return t, level
 
 
-def _floor_threshold(values: np.ndarray, background: np.ndarray | None = None,
-                     otsu: float | None = None) -> tuple[float, float]:
-    """``ink_threshold`` of clipped (n,) ``values`` with the noise floor measured on
-    ``background`` (default: all of ``values``)."""
-    floor_of = values if background is None else background
-    med = np.float64(quantiles(floor_of, 50))  # float64 deviations, as before the split
-    peak = quantiles(values, 99.9) if values.size > 1000 else float(values.max())
-    deviation = floor_of - med
-    sigma = float(quantiles(np.abs(deviation, out=deviation), 50) * 1.4826)
-    otsu = otsu_threshold(values) if otsu is None else otsu
-    t = max(otsu, float(med) + 5 * sigma, 0.25 * float(peak))
+def _floor_threshold(values: np.ndarray, noise_floor: bool = True) -> tuple[float, float]:
+    """``ink_threshold`` of clipped (n,) ``values``; without ``noise_floor`` the threshold
+    is only Otsu's, raised to a quarter of the peak."""
+    med, peak = quantiles(values, [50, 99.9])
+    if values.size <= 1000:
+        peak = float(values.max())
+    t = max(otsu_threshold(values), 0.25 * float(peak))
+    if noise_floor:
+        deviation = values - med
+        sigma = float(quantiles(np.abs(deviation, out=deviation), 50) * 1.4826)
+        t = max(t, float(med) + 5 * sigma)
     above = values[values > t]
     level = float(quantiles(above, 75)) if above.size else float(peak)
     return t, max(level, t + 1e-3)
@@ -75,9 +76,14 @@ def _floor_threshold(values: np.ndarray, background: np.ndarray | None = None,
 
 def coherence(flat: np.ndarray) -> float:
     """Mean squared difference of neighbouring values of ``flat`` (any shape; clipped to
-    [0, 1]) along each axis, over twice its variance: ~1 for pixel noise, near 0 for
-    smooth ink; 1 when nothing varies."""
+    [0, 1]; (h, w) maps of at least 8 blocks a side are first averaged over
+    ``COHERENCE_BLOCK`` px blocks) along each axis, over twice its variance: ~1 for pixel
+    noise, near 0 for smooth ink; 1 when nothing varies."""
     x = np.clip(flat, 0.0, 1.0).astype(np.float64)
+    b = COHERENCE_BLOCK
+    if x.ndim == 2 and min(x.shape) >= 8 * b:
+        h, w = x.shape[0] // b * b, x.shape[1] // b * b
+        x = x[:h, :w].reshape(h // b, b, w // b, b).mean(axis=(1, 3))
     var = float(x.var()) if x.size else 0.0
     axes = [a for a in range(x.ndim) if x.shape[a] > 1]
     if var <= 0.0 or not axes:
