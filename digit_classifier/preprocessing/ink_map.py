@@ -1,10 +1,12 @@
-"""Stage: opaque planes -> ink map (best-contrast channel, polarity, background flattened).
+"""Stage: the views of a picture -> their ink maps (best-contrast channel, polarity, background flattened).
 
 Candidates are the luminance and each colour channel; the polarity comes from the
 border (``polarity``), the smooth background is removed (``background``).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -20,7 +22,15 @@ _LUMA = np.array([0.299, 0.587, 0.114], np.float32)
 
 def ink_map(channels: np.ndarray, auto_channel: bool = True,
             extremes: tuple[float, float] | None = None) -> np.ndarray:
-    """Opaque (c, h, w) float channels -> (h, w) float32 ink map (ink bright, bg ~0).
+    """Opaque (c, h, w) float channels -> (h, w) float32 ink map (ink bright, bg ~0):
+    ``ink_plane`` with its smooth background removed (``background.flatten``)."""
+    return flatten(ink_plane(channels, auto_channel, extremes))  # flatten never aliases
+
+
+def ink_plane(channels: np.ndarray, auto_channel: bool = True,
+              extremes: tuple[float, float] | None = None) -> np.ndarray:
+    """Opaque (c, h, w) float channels -> (h, w) float32 plane turned ink-bright, background
+    not yet removed.
 
     Candidates are the luminance and, with ``auto_channel``, each colour channel; the
     one whose flattened map (judged on a subsampled copy, for speed) has the clearly
@@ -29,7 +39,7 @@ def ink_map(channels: np.ndarray, auto_channel: bool = True,
     caller already has them.
     """
     if channels.shape[0] != 3:
-        return flatten(to_ink(channels[0].astype(np.float32, copy=False), extremes))
+        return to_ink(channels[0].astype(np.float32, copy=False), extremes)
     luma = np.tensordot(_LUMA, channels, axes=1)
     best = luma
     step = max(1, max(luma.shape) // 160)
@@ -40,7 +50,7 @@ def ink_map(channels: np.ndarray, auto_channel: bool = True,
             score = separation(flatten(to_ink(plane[::step, ::step])))
             if score > best_score * 1.15:
                 best, best_score = plane, score
-    return flatten(to_ink(best.astype(np.float32, copy=False)))  # flatten never aliases
+    return to_ink(best.astype(np.float32, copy=False))
 
 
 def _same_planes(sub: np.ndarray) -> bool:
@@ -66,13 +76,36 @@ def _contrast(channels: np.ndarray, grey: np.ndarray) -> tuple[float, tuple[floa
     return contrast, (lo, hi)
 
 
-def from_picture(picture: Picture, config: PreprocessConfig) -> np.ndarray:
-    """Stage: a Picture -> (h, w) float32 ink map (ink bright, background ~0).
-
-    Raises ImageError ``no_ink`` when the picture's contrast is under ``MIN_CONTRAST``."""
+def from_picture(picture: Picture, config: PreprocessConfig) -> InkMap:
+    """A Picture -> its InkMap. Raises ImageError ``no_ink`` when the picture's contrast
+    is under ``MIN_CONTRAST``."""
     contrast, extremes = _contrast(picture.channels, picture.grey)
     if contrast < MIN_CONTRAST:
         raise ImageError("no_ink", f"the image is blank or nearly uniform (contrast "
                                    f"{contrast:.3f} < {MIN_CONTRAST}); draw a digit")
-    return ink_map(picture.channels, auto_channel=config.auto_channel,
-                   extremes=extremes if picture.channels.shape[0] == 1 else None)
+    return InkMap(picture, ink_map(picture.channels, auto_channel=config.auto_channel,
+                                   extremes=extremes if picture.channels.shape[0] == 1 else None))
+
+
+@dataclass(frozen=True)
+class InkMap:
+    """A view of the picture and its (h, w) float32 ink map ``flat`` (ink bright, background ~0)."""
+
+    view: Picture
+    flat: np.ndarray
+
+
+def from_views(views: list[Picture], config: PreprocessConfig) -> list[InkMap]:
+    """Stage: the views (``sheet.views``; the picture as it is comes last) -> their ink maps,
+    in the same order, leaving out a preferred view without contrast (a blank sheet).
+
+    Raises ImageError ``no_ink`` when the picture as it is has no contrast."""
+    *preferred, whole = views
+    last = from_picture(whole, config)
+    maps = []
+    for view in preferred:
+        try:
+            maps.append(from_picture(view, config))
+        except ImageError:
+            pass  # a blank isolated sheet: only the picture as it is
+    return maps + [last]

@@ -1,13 +1,15 @@
-"""Any image -> the (784,) float32 MNIST form: the coordinator that runs the stages in order.
+"""Any image -> candidate (784,) float32 rows in MNIST form: the coordinator that runs the stages in order.
 
 The stages, each in its own module and each a function of the previous one's output:
 ``picture.open_picture`` (decode, EXIF, pixel cap, working size, transparency) ->
 ``sheet.views`` (a photographed sheet with its surround painted over, then the picture
-as it is) -> ``ink_map.from_picture`` (best-contrast channel, polarity from the border,
-smooth background removed) -> ``crops.digit_crop`` (threshold, ruled lines erased,
-connected components, the digit's components kept, boxed) -> ``placing.place``
-(stroke-width normalisation, longer side to 20 px, centre of mass at (14, 14), then
-``prepare_mnist``, the same final step applied to MNIST training data).
+as it is) -> ``ink_map.from_views`` (best-contrast channel, polarity from the border,
+smooth background removed) -> ``crops.candidates`` (the rules' crop: ruled lines
+erased, the digit's components kept; and the plain bounding box of all the ink) ->
+``placing.place_all`` (stroke-width normalisation, longer side to 20 px, centre of mass
+at (14, 14), then ``prepare_mnist``, the final step applied to MNIST training data).
+The choice among the candidates is the network's (``Predictor``); preprocessing stays
+model-free, and its own first choice is the first candidate.
 """
 
 from __future__ import annotations
@@ -19,19 +21,21 @@ import numpy as np
 
 from digit_classifier.preprocessing import crops, ink_map, mnist_form, placing, sheet
 from digit_classifier.preprocessing.config import PreprocessConfig
-from digit_classifier.preprocessing.loading import ImageError, ImageSource
-from digit_classifier.preprocessing.picture import Picture, open_picture
+from digit_classifier.preprocessing.loading import ImageSource
+from digit_classifier.preprocessing.picture import open_picture
 
 
 @dataclass
 class Trace:
-    """Intermediate stages of one image, for docs and debugging (all float32 [0, 1])."""
+    """Intermediate stages of one candidate of one image, for docs, debugging and the
+    result page (arrays float32 in [0, 1])."""
 
     work: np.ndarray            # (h, w) luminance of the working copy (ink as given)
     ink: np.ndarray             # (h, w) ink map, ink bright
     mask: np.ndarray            # (h, w) bool, the selected digit pixels
     crop: np.ndarray            # (hc, wc) the cropped ink before fitting
     image28: np.ndarray         # (28, 28) the final image (after prepare_mnist)
+    candidate: str = "rules"    # the hypothesis: "rules", "plain" or "center"
 
 
 def prepare_mnist(images: np.ndarray, config: PreprocessConfig = PreprocessConfig()) -> np.ndarray:
@@ -40,39 +44,37 @@ def prepare_mnist(images: np.ndarray, config: PreprocessConfig = PreprocessConfi
     return mnist_form.prepare_mnist(images, deskew_images=config.deskew)
 
 
-def _read(view: Picture, config: PreprocessConfig) -> Trace:
-    """One view through ink map -> crop -> MNIST form; raises ImageError ``no_ink``."""
-    flat = ink_map.from_picture(view, config)
-    crop = crops.digit_crop(flat, config)
-    placed = placing.place(crop, config)
-    return Trace(work=view.grey.astype(np.float32, copy=False), ink=flat, mask=crop.digit,
-                 crop=placed.crop, image28=placed.image28)
+def trace_candidates(source: ImageSource, config: PreprocessConfig = PreprocessConfig()) -> list[Trace]:
+    """One image -> the Trace of each candidate (1 or 2; the rules' choice first).
+
+    Raises ImageError (a ValueError with ``.code``): unreadable input, or ``no_ink``
+    when the image holds no ink at all (blank, uniform, noise only)."""
+    picture = open_picture(source, config)              # upload -> opaque planes
+    views = sheet.views(picture, config)                # the sheet alone (if any), then all
+    maps = ink_map.from_views(views, config)            # views -> ink maps
+    found = crops.candidates(maps, config)              # ink maps -> candidate crops
+    placed = placing.place_all(found, config)           # crops -> (28, 28) MNIST form
+    return [Trace(work=crop.source.view.grey.astype(np.float32, copy=False),
+                  ink=np.clip(crop.source.flat, 0, 1), mask=crop.digit, crop=form.crop,
+                  image28=form.image28, candidate=crop.name)
+            for crop, form in zip(found, placed)]
 
 
-def _run(source: ImageSource, config: PreprocessConfig) -> Trace:
-    """The whole path of one image: load, then the first view in which a digit is found
-    (a sheet isolated from its surround may hold none: a bold stroke, a blank page)."""
-    picture = open_picture(source, config)
-    *preferred, last = sheet.views(picture, config)
-    for view in preferred:
-        try:
-            return _read(view, config)
-        except ImageError:
-            pass  # no digit on the isolated sheet: read the picture as it is
-    return _read(last, config)
+def candidate_rows(traces: list[Trace]) -> np.ndarray:
+    """The candidates' inputs: (k, 784) float32 rows, in the order of ``traces``."""
+    return np.stack([t.image28.reshape(784) for t in traces])
 
 
 def trace_image(source: ImageSource, config: PreprocessConfig = PreprocessConfig()) -> Trace:
-    """Run the pipeline on one image and keep every stage (see ``Trace``)."""
-    trace = _run(source, config)
-    trace.ink = np.clip(trace.ink, 0, 1)
-    return trace
+    """The Trace of the rules' own first choice (the Predictor may choose another candidate)."""
+    return trace_candidates(source, config)[0]
 
 
 def preprocess_image(source: ImageSource, config: PreprocessConfig = PreprocessConfig()) -> np.ndarray:
-    """One image (bytes, path, file object or PIL image) -> (784,) float32 in [0, 1],
-    ink bright on dark, in MNIST form. Raises ImageError (a ValueError) with ``.code``."""
-    return _run(source, config).image28.reshape(784)
+    """One image (bytes, path, file object or PIL image) -> (784,) float32 in [0, 1], ink
+    bright on dark, in MNIST form: the first candidate (all are built; see ``trace_candidates``).
+    Raises ImageError (a ValueError) with ``.code``."""
+    return trace_candidates(source, config)[0].image28.reshape(784)
 
 
 def preprocess_images(sources: Iterable[ImageSource],

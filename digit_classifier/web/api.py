@@ -40,6 +40,7 @@ def prediction_json(prediction, with_preprocessed: bool) -> dict:
         "probability": float(prediction.probability),
         "probabilities": [float(p) for p in prediction.probabilities],
         "confident": bool(prediction.confident),
+        "candidate": str(prediction.candidate),
     }
     if with_preprocessed:
         body["preprocessed_png"] = encoding.image28_base64(prediction.image28)

@@ -25,7 +25,7 @@ MIB = 1024 * 1024
 DEFAULTS: dict[str, Any] = {
     "MODEL_PATH": None,                 # None -> digit_classifier.config.default_model_path()
     "MAX_CONTENT_LENGTH": 1 * MIB,      # bytes; Werkzeug answers 413 above it
-    "CONFIDENCE_THRESHOLD": 0.7,        # probability below which a prediction is "not confident"
+    "CONFIDENCE_THRESHOLD": 0.999,      # probability below which a prediction is "not confident" (predictor.py)
     "BATCH_MAX_IMAGES": 64,             # images per /api/v1/predict/batch request
     "SECRET_KEY": None,
     "SECRET_KEY_FILE": None,            # None -> <instance_path>/secret_key if that file exists

@@ -77,9 +77,9 @@ def test_single_blob_shortcut_agrees_with_choose(shape, cells):
                                   f.rectangular_png_bytes(0)])
 def test_digit_mask_equals_the_painted_chosen_runs(data):
     config = PreprocessConfig()
-    flat = ink_map.from_picture(picture.open_picture(data, config), config)
+    flat = ink_map.from_picture(picture.open_picture(data, config), config).flat
     digit = crops.digit_crop(flat, config).digit
-    _, mask, runs, in_digit = crops._digit_components(flat, threshold.ink_threshold(flat))
+    _, mask, runs, in_digit = crops._digit_components(*threshold.soft_ink(flat, threshold.ink_threshold(flat)))
     assert digit.dtype == bool and digit.shape == flat.shape and digit.any()
     np.testing.assert_array_equal(digit, components.paint(runs, in_digit) > 0)
 
