@@ -94,14 +94,20 @@ class Predictor:
     def predict(self, source) -> Prediction:
         """Predict one image (bytes, path, file object or PIL image); raises ``ImageError``.
 
-        Every candidate preprocessing of the image is scored in one forward pass and the
-        winner is chosen by ``choose_candidate``."""
+        Every candidate preprocessing of the image is scored and the winner is chosen by
+        ``choose_candidate``."""
         return self.predict_traced(source)[0]
 
     def predict_traced(self, source) -> tuple[Prediction, Trace]:
-        """``predict`` plus the Trace of the winning candidate (for the result page)."""
+        """``predict`` plus the Trace of the winning candidate (for the result page).
+
+        The k (<= 2) candidate rows go through the one-row serving path
+        (``MLP.predict_proba_one``): on this machine a 2-row batch through the matrix
+        path took 1.6-28 ms against 0.3-0.45 ms for the two rows one by one."""
         traces = trace_candidates(source, self.preprocess_config)
-        return self._choose(traces, self.predict_arrays(candidate_rows(traces)))
+        rows = candidate_rows(traces)
+        probabilities = np.stack([self.network.predict_proba_one(x, self.temperature) for x in rows])
+        return self._choose(traces, probabilities)
 
     def predict_prepared(self, x: np.ndarray) -> Prediction:
         """The Prediction for one input ``x`` (784,) float32 already in MNIST form (the
