@@ -52,26 +52,31 @@ def ink_threshold(flat: np.ndarray) -> tuple[float, float]:
         values = values[:: values.size // 40000]
     values = np.maximum(values, 0.0)
     np.minimum(values, 1.0, out=values)
-    t, level = _ink_threshold_sorted(values) if values.size <= SORT_LIMIT else _floor_threshold(values)
-    if t > otsu_threshold(values) and t > 0.25 * float(values.max()) and coherence(flat) < NOISE_COHERENCE:
-        t, level = _floor_threshold(values, noise_floor=False)
+    t, level, by_floor = (_ink_threshold_sorted(values) if values.size <= SORT_LIMIT
+                          else _floor_threshold(values))
+    if by_floor and t > 0.25 * float(values.max()) and coherence(flat) < NOISE_COHERENCE:
+        t, level, _ = _floor_threshold(values, noise_floor=False)
     return t, level
 
 
-def _floor_threshold(values: np.ndarray, noise_floor: bool = True) -> tuple[float, float]:
-    """``ink_threshold`` of clipped (n,) ``values``; without ``noise_floor`` the threshold
-    is only Otsu's, raised to a quarter of the peak."""
+def _floor_threshold(values: np.ndarray, noise_floor: bool = True) -> tuple[float, float, bool]:
+    """(threshold, ink level, whether the noise floor set it above Otsu's) of clipped (n,)
+    ``values``; without ``noise_floor`` the threshold is only Otsu's, raised to a quarter
+    of the peak."""
     med, peak = quantiles(values, [50, 99.9])
     if values.size <= 1000:
         peak = float(values.max())
-    t = max(otsu_threshold(values), 0.25 * float(peak))
+    otsu = otsu_threshold(values)
+    t = max(otsu, 0.25 * float(peak))
+    floor = -1.0
     if noise_floor:
         deviation = values - med
         sigma = float(quantiles(np.abs(deviation, out=deviation), 50) * 1.4826)
-        t = max(t, float(med) + 5 * sigma)
+        floor = float(med) + 5 * sigma
+        t = max(t, floor)
     above = values[values > t]
     level = float(quantiles(above, 75)) if above.size else float(peak)
-    return t, max(level, t + 1e-3)
+    return t, max(level, t + 1e-3), floor == t and floor > otsu
 
 
 def coherence(flat: np.ndarray) -> float:
@@ -100,8 +105,8 @@ def _sorted_quantile(s: np.ndarray, q: float, start: int = 0) -> float:
     return lo + (float(s[start + j]) - lo) * (pos - i)
 
 
-def _ink_threshold_sorted(values: np.ndarray) -> tuple[float, float]:
-    """``ink_threshold`` of clipped float (n <= SORT_LIMIT,) ``values`` from one sort:
+def _ink_threshold_sorted(values: np.ndarray) -> tuple[float, float, bool]:
+    """``_floor_threshold`` of clipped float (n <= SORT_LIMIT,) ``values`` from one sort:
     the median, the peak, Otsu's histogram and the pixels over the threshold are all
     read off the sorted copy, so the numbers are those of the general path."""
     s = np.sort(values)
@@ -109,12 +114,13 @@ def _ink_threshold_sorted(values: np.ndarray) -> tuple[float, float]:
     peak = float(s[-1]) if s.size <= 1000 else _sorted_quantile(s, 99.9)
     # In float64, as in the general path (where ``med`` is a NumPy float64).
     sigma = float(quantiles(np.abs(values - np.float64(med)), 50) * 1.4826)
-    t = max(otsu_sorted(s), med + 5 * sigma, 0.25 * peak)
+    floor, otsu = med + 5 * sigma, otsu_sorted(s)
+    t = max(otsu, floor, 0.25 * peak)
     # ``values > t`` compares in the array's precision (NumPy casts the Python float),
     # so search for t in that precision: the pixels over it are the tail s[start:].
     start = int(np.searchsorted(s, s.dtype.type(t), side="right"))
     level = _sorted_quantile(s, 75, start) if start < s.size else peak
-    return t, max(level, t + 1e-3)
+    return t, max(level, t + 1e-3), floor == t and floor > otsu
 
 
 def soft_ink(flat: np.ndarray, thresholds: tuple[float, float] | None = None
