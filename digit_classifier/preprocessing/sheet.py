@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from digit_classifier.preprocessing import components, ink, mnist_form
+from digit_classifier.preprocessing import components, mnist_form
+from digit_classifier.preprocessing.config import PreprocessConfig
+from digit_classifier.preprocessing.picture import Picture
+from digit_classifier.preprocessing.stats import border_values, otsu_threshold
 
 #: Working copies with a shorter side under this (px) are crops, never scenes with a sheet.
 MIN_SIDE = 64
@@ -44,9 +47,9 @@ def isolate_sheet(channels: np.ndarray, grey: np.ndarray) -> np.ndarray | None:
     # The threshold and the first two tests need only a coarse copy (~128 px a side).
     step = max(1, max(h, w) // 128)
     coarse = grey[::step, ::step]
-    threshold = ink.otsu_threshold(np.clip(coarse, 0.0, 1.0))
+    threshold = otsu_threshold(np.clip(coarse, 0.0, 1.0))
     coarse_bright = coarse > threshold
-    bright_border = float(ink.border_values(coarse_bright).mean())
+    bright_border = float(border_values(coarse_bright).mean())
     surround_is_bright = bright_border >= 0.5
     if max(bright_border, 1.0 - bright_border) < BORDER_SHARE:
         return None
@@ -97,3 +100,14 @@ def _outside(blob: np.ndarray) -> np.ndarray:
         return np.zeros_like(blob)
     stats = components.run_stats(runs, blob)
     return components.paint(runs, components.at_edge(stats, blob.shape)[runs.label]) > 0
+
+
+def views(picture: Picture, config: PreprocessConfig) -> list[Picture]:
+    """Stage: a Picture -> the views to read, in order of preference: the sheet with its
+    surround painted over (when ``config.isolate_sheet``, "mnist" mode, and the picture
+    shows one), then the picture as it is."""
+    if config.isolate_sheet and config.mode == "mnist":
+        on_sheet = isolate_sheet(picture.channels, picture.grey)
+        if on_sheet is not None:
+            return [Picture.of(on_sheet), picture]
+    return [picture]

@@ -30,7 +30,7 @@ def test_prediction_fields_are_consistent(predictor, digit_folder):
     assert result.probability == max(result.probabilities)
     assert result.digit == int(np.argmax(result.probabilities))
     assert result.image28.shape == (28, 28) and result.image28.dtype == np.float32
-    assert set(result.to_json()) == {"digit", "probability", "probabilities", "confident"}
+    assert set(result.to_json()) == {"digit", "probability", "probabilities", "confident", "candidate"}
 
 
 def test_predict_many_keeps_order_and_reports_errors_in_place(predictor, digit_folder):
@@ -80,14 +80,12 @@ def test_inverted_digits_are_recognised_without_polarity_detection(quick_model_d
     assert accuracy >= 0.85, f"inverted digits: {accuracy:.1%}"
 
 
-def test_predict_prepared_equals_predict_on_the_preprocessed_row(predictor, digit_folder):
-    from digit_classifier.preprocessing import preprocess_image
-
+def test_predict_prepared_equals_predict_on_the_winning_row(predictor, digit_folder):
     path = next(iter(digit_folder[1]))
-    x = preprocess_image(path, predictor.preprocess_config)
-    direct, prepared = predictor.predict(path), predictor.predict_prepared(x)
+    direct, trace = predictor.predict_traced(path)
+    prepared = predictor.predict_prepared(trace.image28.reshape(784))
     assert prepared.digit == direct.digit
-    assert prepared.probabilities == direct.probabilities
+    np.testing.assert_allclose(prepared.probabilities, direct.probabilities, rtol=1e-5, atol=1e-7)
     np.testing.assert_array_equal(prepared.image28, direct.image28)
 
 

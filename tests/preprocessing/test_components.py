@@ -7,7 +7,8 @@ from collections import deque
 import numpy as np
 import pytest
 
-from digit_classifier.preprocessing.components import label_components, select_digit
+from digit_classifier.preprocessing.components import label_components
+from digit_classifier.preprocessing.selection import select_digit
 
 
 def _bfs_count(mask: np.ndarray) -> tuple[np.ndarray, int]:

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from digit_classifier.preprocessing import components, ink, mnist_form
+from digit_classifier.preprocessing import (background, components, ink_map, mnist_form, rules, selection, stats,
+                                            threshold)
 from digit_classifier import preprocessing as P
 from digit_classifier.preprocessing import preprocess_image, trace_image
 from tests.support import images as f
@@ -57,21 +58,21 @@ def _ref_erase_rules(flat: np.ndarray, threshold: float) -> np.ndarray:
     return out
 
 
-@pytest.mark.parametrize("n", [1, 2, 7, 784, 5000, ink.EXACT_LIMIT])
+@pytest.mark.parametrize("n", [1, 2, 7, 784, 5000, stats.EXACT_LIMIT])
 def test_quantiles_match_percentile_exactly_on_small_arrays(n):
     x = np.random.default_rng(n).random(n).astype(np.float32)
     q = [0, 0.5, 20, 50, 75, 99.5, 99.9, 100]
-    np.testing.assert_allclose(ink.quantiles(x, q), np.percentile(x, q), rtol=1e-6, atol=1e-7)
-    assert ink.quantiles(x, 50) == pytest.approx(float(np.median(x)), abs=1e-7)
+    np.testing.assert_allclose(stats.quantiles(x, q), np.percentile(x, q), rtol=1e-6, atol=1e-7)
+    assert stats.quantiles(x, 50) == pytest.approx(float(np.median(x)), abs=1e-7)
 
 
 def test_quantiles_of_big_arrays_within_one_histogram_bin():
-    x = np.random.default_rng(0).gamma(2.0, size=ink.EXACT_LIMIT * 3).astype(np.float32)
+    x = np.random.default_rng(0).gamma(2.0, size=stats.EXACT_LIMIT * 3).astype(np.float32)
     q = [0.5, 50, 99.5]
     width = (x.max() - x.min()) / 4096
-    assert np.abs(ink.quantiles(x, q) - np.percentile(x, q)).max() <= 1.01 * width
+    assert np.abs(stats.quantiles(x, q) - np.percentile(x, q)).max() <= 1.01 * width
     with pytest.raises(ValueError, match="empty"):
-        ink.quantiles(np.zeros(0), 50)
+        stats.quantiles(np.zeros(0), 50)
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -79,7 +80,7 @@ def test_otsu_matches_histogram_reference(seed):
     rng = np.random.default_rng(seed)
     x = np.clip(np.concatenate([rng.normal(0.1, 0.05, 900), rng.normal(0.7, 0.1, 200),
                                 [0.0, 1.0, 0.5]]), 0, 1).astype(np.float32)
-    assert ink.otsu_threshold(x) == _ref_otsu(x)
+    assert stats.otsu_threshold(x) == _ref_otsu(x)
 
 
 @pytest.mark.parametrize("shape", [(28, 28), (37, 90), (280, 280), (200, 130)])
@@ -90,11 +91,11 @@ def test_flatten_matches_block_percentile_reference(shape):
     x = shade + (rng.random(shape) < 0.05) * np.float32(0.6)
     ref = _ref_block_background(x)
     expect = np.clip((x - ref) / np.maximum(1 - ref, 0.25), 0, None)
-    np.testing.assert_allclose(ink.flatten(x), expect, atol=1e-5)
+    np.testing.assert_allclose(background.flatten(x), expect, atol=1e-5)
     flat = np.zeros(shape, np.float32) + np.float32(0.2)  # uniform paper takes the short cut
     flat[h // 3:h // 2, w // 3:w // 2] = 0.9
     ref = _ref_block_background(flat)
-    np.testing.assert_allclose(ink.flatten(flat), np.clip((flat - ref) / (1 - ref), 0, None),
+    np.testing.assert_allclose(background.flatten(flat), np.clip((flat - ref) / (1 - ref), 0, None),
                                atol=1e-6)
 
 
@@ -105,11 +106,11 @@ def test_erase_rules_matches_reference_and_skips_clean_images():
     flat[:, 100] += 0.4                     # a ruled column
     flat[40:90, 60:64] = 0.9                # a stroke crossing neither end
     t = 0.2
-    np.testing.assert_allclose(ink.erase_rules(flat, t), _ref_erase_rules(flat, t), atol=1e-7)
+    np.testing.assert_allclose(rules.erase_rules(flat, t), _ref_erase_rules(flat, t), atol=1e-7)
     clean = flat.copy()
     clean[30:33, :] = 0.01
     clean[:, 100] = 0.01
-    assert ink.erase_rules(clean, t) is clean
+    assert rules.erase_rules(clean, t) is clean
     np.testing.assert_array_equal(_ref_erase_rules(clean, t), clean)
 
 
@@ -130,10 +131,10 @@ def test_digit_runs_equal_label_and_select(seed, density):
     mask[10:50, 30:34] = True
     weight = rng.random(mask.shape)
     labels, n = components.label_components(mask)
-    runs, in_digit = components.digit_runs(mask, weight)
+    runs, in_digit = selection.digit_runs(mask, weight)
     assert runs.n == n
     np.testing.assert_array_equal(components.paint(runs, in_digit) > 0,
-                                  components.select_digit(labels, n, weight))
+                                  selection.select_digit(labels, n, weight))
     np.testing.assert_array_equal(components.paint(runs, runs.label + 1), labels)
 
 
@@ -169,22 +170,22 @@ _VALUES = st.lists(st.one_of(_TIES, st.floats(-0.25, 1.25, width=32)), min_size=
 @given(_VALUES)
 def test_sorted_threshold_equals_partition_threshold(values):
     x = np.array(values, np.float32)
-    fast = ink.ink_threshold(x)
+    fast = threshold.ink_threshold(x)
     clipped = np.clip(x, 0, 1)
-    assert ink._otsu_sorted(np.sort(clipped)) == ink.otsu_threshold(clipped)
-    general = _general(ink.ink_threshold, x)
+    assert stats.otsu_sorted(np.sort(clipped)) == stats.otsu_threshold(clipped)
+    general = _general(threshold.ink_threshold, x)
     assert fast == general
 
 
 def _general(fn, *args):
     """Call ``fn`` with the size limits of the fast paths set so that none applies
     (hypothesis tests cannot take the function-scoped ``monkeypatch``)."""
-    saved = ink.SORT_LIMIT, components.SMALL_RUNS
-    ink.SORT_LIMIT, components.SMALL_RUNS = 0, -1
+    saved = threshold.SORT_LIMIT, components.SMALL_RUNS
+    threshold.SORT_LIMIT, components.SMALL_RUNS = 0, -1
     try:
         return fn(*args)
     finally:
-        ink.SORT_LIMIT, components.SMALL_RUNS = saved
+        threshold.SORT_LIMIT, components.SMALL_RUNS = saved
 
 
 @settings(max_examples=150, deadline=None)
@@ -219,7 +220,7 @@ def _floor_cases() -> list[np.ndarray]:
 def test_uniform_floor_shortcut_equals_block_percentiles(index):
     x = _floor_cases()[index]
     ref = _ref_block_background(x)
-    got = ink._block_background(x)
+    got = background._block_background(x)
     if isinstance(got, float):
         assert np.all(ref == np.float32(got))            # the short cut is only taken when exact
     else:
@@ -230,9 +231,9 @@ def test_uniform_floor_shortcut_equals_block_percentiles(index):
 def test_uniform_floor_detects_clean_pages():
     page = np.zeros((28, 28), np.float32)
     page[5:23, 12:16] = 1.0
-    assert isinstance(ink._block_background(page), float)
+    assert isinstance(background._block_background(page), float)
     shaded = page + np.linspace(0, 0.2, 28, dtype=np.float32)[None, :]
-    assert not isinstance(ink._block_background(shaded), float)
+    assert not isinstance(background._block_background(shaded), float)
 
 
 @pytest.mark.parametrize("backdrop", ["white", "black", "median"])
@@ -259,9 +260,9 @@ def test_composite_shortcut_equals_alpha_blend(backdrop):
 def test_identical_planes_skip_the_colour_test_without_changing_the_map(monkeypatch):
     grey = np.asarray(f.drawn_digit(5, (120, 90)), np.float32) / np.float32(255)
     channels = np.stack([grey] * 3)
-    fast = ink.ink_map(channels)
-    monkeypatch.setattr(ink, "_same_planes", lambda sub: False)
-    np.testing.assert_array_equal(fast, ink.ink_map(channels))
+    fast = ink_map.ink_map(channels)
+    monkeypatch.setattr(ink_map, "_same_planes", lambda sub: False)
+    np.testing.assert_array_equal(fast, ink_map.ink_map(channels))
 
 
 @pytest.mark.parametrize("mode", ["L", "1", "RGB", "RGBA", "LA", "P"])
@@ -315,10 +316,10 @@ def test_pipeline_equals_pipeline_without_fast_paths(name, monkeypatch):
         data = uploads.samples()[name].data
     config = P.PreprocessConfig(deskew=True)
     fast = preprocess_image(data, config)
-    monkeypatch.setattr(ink, "SORT_LIMIT", 0)
+    monkeypatch.setattr(threshold, "SORT_LIMIT", 0)
     monkeypatch.setattr(components, "SMALL_RUNS", -1)
-    monkeypatch.setattr(ink, "_uniform_floor", lambda *a: False)
-    monkeypatch.setattr(ink, "_same_planes", lambda sub: False)
+    monkeypatch.setattr(background, "_uniform_floor", lambda *a: False)
+    monkeypatch.setattr(ink_map, "_same_planes", lambda sub: False)
     monkeypatch.setattr(loading, "_may_have_orientation", lambda img: True)
     monkeypatch.setattr(loading, "_grey_bands", lambda arr: False)
     # Exact except the grey-as-colour short cut, which differs by float32 rounding
@@ -352,12 +353,12 @@ def test_sorted_threshold_handles_both_float_widths(dtype):
     rng = np.random.default_rng(4)
     x = np.concatenate([rng.random(600) * 0.1, rng.random(150) * 0.5 + 0.5]).astype(dtype)
     x[::37] = 0.3  # many pixels exactly at a candidate threshold level
-    assert ink.ink_threshold(x) == _general(ink.ink_threshold, x)
+    assert threshold.ink_threshold(x) == _general(threshold.ink_threshold, x)
 
 
 @pytest.mark.parametrize("seed", range(5))
 def test_window_filter_and_band_count_match_padded_references(seed):
-    """``ink._window`` clips the window at the edges instead of padding, and the uniform-floor
+    """``background._window`` clips the window at the edges instead of padding, and the uniform-floor
     test counts floor tiles with band matrices instead of a window minimum: same answers."""
     rng = np.random.default_rng(seed)
     for _ in range(200):
@@ -365,8 +366,8 @@ def test_window_filter_and_band_count_match_padded_references(seed):
         grid = rng.random((gh, gw)).astype(np.float32)
         for size in (3, 5, 7):
             for op, reduce in ((np.minimum, np.min), (np.maximum, np.max)):
-                np.testing.assert_array_equal(ink._window(grid, size, op), _ref_filter(grid, size, reduce))
+                np.testing.assert_array_equal(background._window(grid, size, op), _ref_filter(grid, size, reduce))
         floor = rng.random((gh, gw)) < rng.random() * 0.3
-        by_window = not _ref_filter(~floor, ink.BACKGROUND_WINDOW, np.min).any()
-        counts = ink._band(gh, ink.BACKGROUND_WINDOW) @ floor.astype(np.float32) @ ink._band(gw, ink.BACKGROUND_WINDOW)
+        by_window = not _ref_filter(~floor, background.BACKGROUND_WINDOW, np.min).any()
+        counts = background._band(gh, background.BACKGROUND_WINDOW) @ floor.astype(np.float32) @ background._band(gw, background.BACKGROUND_WINDOW)
         assert by_window == bool(counts.min() > 0)

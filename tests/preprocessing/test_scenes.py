@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from digit_classifier.preprocessing import ink, sheet
+from digit_classifier.preprocessing import polarity, sheet
 from digit_classifier.predictor import Predictor
 from digit_classifier.preprocessing import PreprocessConfig, preprocess_image, trace_image
-from digit_classifier.preprocessing.pipeline import _grey, _opaque_channels
+from digit_classifier.preprocessing.picture import open_picture
 from tests.support import images as f
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
@@ -91,16 +91,16 @@ def test_a_sheet_on_a_table_is_read_on_the_sheet():
     lambda: f.square_png_bytes(40),                       # under the scene size
 ])
 def test_isolate_sheet_leaves_ordinary_pictures_alone(make):
-    channels = _opaque_channels(make(), PreprocessConfig())
-    assert sheet.isolate_sheet(channels, _grey(channels)) is None
+    picture = open_picture(make(), PreprocessConfig())
+    assert sheet.isolate_sheet(picture.channels, picture.grey) is None
 
 
 def test_a_bold_bar_taken_for_a_sheet_falls_back_to_the_picture_as_it_is():
     bar = np.zeros((300, 300), np.float32)
     bar[30:270, 90:210] = 1.0                             # a white "1" as wide as a sheet
     data = _jpeg(bar)
-    channels = _opaque_channels(data, PreprocessConfig())
-    assert sheet.isolate_sheet(channels, _grey(channels)) is not None  # it does look like one
+    picture = open_picture(data, PreprocessConfig())
+    assert sheet.isolate_sheet(picture.channels, picture.grey) is not None  # it does look like one
     np.testing.assert_array_equal(preprocess_image(data),
                                   preprocess_image(data, PreprocessConfig(isolate_sheet=False)))
 
@@ -117,8 +117,8 @@ def test_polarity_under_a_shadow_across_the_border():
     _dark_digit_on(page, 0, 60, 60, 280)
     x = np.arange(400, dtype=np.float32)[None, :]
     page *= 0.5 + 0.5 / (1 + np.exp(-(x - 220) / 15))     # the left half in shadow
-    assert ink.ink_polarity(page) is True
-    assert ink.ink_polarity(1.0 - page) is False
+    assert polarity.ink_polarity(page) is True
+    assert polarity.ink_polarity(1.0 - page) is False
 
 
 def _png_of(page: np.ndarray) -> bytes:
@@ -173,7 +173,7 @@ def test_a_digit_against_the_edge_keeps_its_detached_pieces():
 
 
 def test_frames_are_hollow_outlines_holding_heavy_ink():
-    from digit_classifier.preprocessing import components
+    from digit_classifier.preprocessing import components, selection
 
     mask = np.zeros((100, 100), bool)
     mask[10:90, 10:13] = mask[10:90, 87:90] = mask[10:13, 10:90] = mask[87:90, 10:90] = True  # a box
@@ -181,7 +181,7 @@ def test_frames_are_hollow_outlines_holding_heavy_ink():
     mask[5:7, 95:97] = True                        # a speck outside
     runs = components.find_runs(mask)
     stats = components.run_stats(runs, mask.astype(np.float32))
-    frames = components._frames(stats, stats.area >= 2)
+    frames = selection._frames(stats, stats.area >= 2)
     box_label = runs.label[np.flatnonzero(runs.row == 10)[0]]
     assert frames[box_label] and frames.sum() == 1
     ring = np.zeros((100, 100), bool)               # a "0" with a speck in its counter
@@ -190,4 +190,4 @@ def test_frames_are_hollow_outlines_holding_heavy_ink():
     ring[50:52, 50:52] = True
     runs = components.find_runs(ring)
     stats = components.run_stats(runs, ring.astype(np.float32))
-    assert not components._frames(stats, stats.area >= 2).any()
+    assert not selection._frames(stats, stats.area >= 2).any()

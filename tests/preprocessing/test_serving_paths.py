@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from digit_classifier.preprocessing import pipeline as P
-from digit_classifier.preprocessing import components, mnist_form
+from digit_classifier.preprocessing import crops, ink_map, picture, threshold
+from digit_classifier.preprocessing.config import PreprocessConfig
+from digit_classifier.preprocessing import components, mnist_form, selection
 from tests.support import images as f
 
 
@@ -51,7 +52,7 @@ def test_prepare_mnist_single_image_equals_its_row_in_a_batch(mnist_test):
 
 def _general_choice(mask: np.ndarray, weight: np.ndarray) -> np.ndarray:
     runs = components.find_runs(mask)
-    return runs, components.choose(components.run_stats(runs, weight), mask.shape)[runs.label]
+    return runs, selection.choose(components.run_stats(runs, weight), mask.shape)[runs.label]
 
 
 @pytest.mark.parametrize("shape,cells", [
@@ -66,7 +67,7 @@ def test_single_blob_shortcut_agrees_with_choose(shape, cells):
     for cell in cells:
         mask[cell] = True
     weight = mask.astype(np.float32)
-    runs, fast = components.digit_runs(mask, weight)
+    runs, fast = selection.digit_runs(mask, weight)
     _, general = _general_choice(mask, weight)
     np.testing.assert_array_equal(fast, general)
     assert fast.dtype == bool and fast.shape == runs.row.shape
@@ -75,11 +76,10 @@ def test_single_blob_shortcut_agrees_with_choose(shape, cells):
 @pytest.mark.parametrize("data", [f.digit_png_bytes(3), f.digit_jpeg_bytes(4), f.rgba_canvas_png_bytes(2),
                                   f.rectangular_png_bytes(0)])
 def test_digit_mask_equals_the_painted_chosen_runs(data):
-    config = P.PreprocessConfig()
-    channels = P._opaque_channels(data, config)
-    flat = P._ink_from_channels(channels, P._grey(channels), config)
-    digit, _, _ = P._mnist_crop(flat, config)
-    _, mask, runs, in_digit = P._digit_components(flat, P.ink.ink_threshold(flat))
+    config = PreprocessConfig()
+    flat = ink_map.from_picture(picture.open_picture(data, config), config).flat
+    digit = crops.digit_crop(flat, config).digit
+    _, mask, runs, in_digit = crops._digit_components(*threshold.soft_ink(flat, threshold.ink_threshold(flat)))
     assert digit.dtype == bool and digit.shape == flat.shape and digit.any()
     np.testing.assert_array_equal(digit, components.paint(runs, in_digit) > 0)
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from digit_classifier.preprocessing import ink, mnist_form
+from digit_classifier.preprocessing import mnist_form, rules
 from digit_classifier.preprocessing import PreprocessConfig, trace_image
 
 PEN = 22
@@ -31,7 +31,7 @@ def test_only_thin_full_width_lines_count_as_rules(thickness, erased):
     flat = np.zeros((280, 280), np.float32)
     flat[100:100 + thickness, :] = 1.0            # a line across the whole picture
     flat[150:250, 130:140] = 1.0                  # and some handwriting under it
-    out = ink.erase_rules(flat, 0.5)
+    out = rules.erase_rules(flat, 0.5)
     line_left = float(out[100:100 + thickness].max())
     assert (line_left == 0.0) == erased
     np.testing.assert_array_equal(out[150:250, 130:140], 1.0)

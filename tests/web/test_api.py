@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from digit_classifier.model_io import load_model
-from digit_classifier.preprocessing import PreprocessConfig, preprocess_image
+from digit_classifier.preprocessing import PreprocessConfig, trace_candidates
 from tests.support import uploads
 from tests.support.apps import build_app, make_config
 from tests.support.images import mnist_digit_bytes
@@ -65,7 +65,8 @@ def test_preprocessed_png_is_the_model_input(client, seven_png, model_path):
     picture = Image.open(io.BytesIO(base64.b64decode(body["preprocessed_png"])))
     assert picture.format == "PNG" and picture.size == (28, 28) and picture.mode == "L"
     config = PreprocessConfig.from_dict(load_model(model_path)["preprocessing"])
-    expected = np.rint(preprocess_image(seven_png, config).reshape(28, 28) * 255)
+    winner = {t.candidate: t for t in trace_candidates(seven_png, config)}[body["candidate"]]
+    expected = np.rint(winner.image28 * 255)
     assert np.abs(np.asarray(picture, dtype=np.float64) - expected).max() <= 1
 
 

@@ -1,0 +1,121 @@
+"""Stage: ink maps -> the candidate crops of the digit ("rules": ruled lines erased, the digit's
+components chosen; "plain": the bounding box of all the ink)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from digit_classifier.preprocessing import components, rules, selection
+from digit_classifier.preprocessing.config import PreprocessConfig
+from digit_classifier.preprocessing.ink_map import InkMap
+from digit_classifier.preprocessing.loading import ImageError
+from digit_classifier.preprocessing.mnist_form import dilate
+from digit_classifier.preprocessing.threshold import ink_threshold, soft_ink
+
+
+@dataclass(frozen=True)
+class Crop:
+    """A crop of an ink map: ``digit`` (h, w) bool, the selected pixels in the whole ink
+    map; ``pixels`` (hc, wc) float32 soft ink in [0, 1]; ``mask`` (hc, wc) bool, the
+    selected pixels inside the crop (None in "center" mode). ``name`` names the
+    hypothesis ("rules", "plain", "center"), ``source`` the ink map it was cut from, and
+    ``normalise`` whether the stroke width may be normalised before placing."""
+
+    digit: np.ndarray
+    pixels: np.ndarray
+    mask: np.ndarray | None
+    name: str = "rules"
+    source: InkMap | None = None
+    normalise: bool = True
+
+
+def candidates(maps: list[InkMap], config: PreprocessConfig) -> list[Crop]:
+    """Stage: ink maps (``ink_map.from_views``, the picture as it is last) -> candidate crops.
+
+    "rules": the first map in which the rules find a digit (``digit_crop``); "plain": the
+    bounding box of all the ink of the picture as it is, always present when it has ink
+    ("center" mode: the one "center" crop). Raises ImageError ``no_ink`` when no pixel of
+    the picture clears the ink threshold (``threshold.ink_threshold``: noise only)."""
+    whole = maps[-1]
+    if config.mode == "center":
+        return [_center_crop(whole)]
+    thresholds = ink_threshold(whole.flat)  # shared by the rules and the plain crop
+    whole_ink = soft_ink(whole.flat, thresholds)
+    found = []
+    for ink in maps:
+        try:
+            found.append(digit_crop(ink.flat, config, ink, (thresholds, whole_ink) if ink is whole else None))
+            break
+        except ImageError:
+            pass  # no digit on an isolated sheet (a bold stroke, a blank page): read on
+    plain = plain_crop(whole, whole_ink, "plain")
+    if plain is not None:
+        found.append(plain)
+    if not found:
+        raise ImageError("no_ink", "no ink was found: the image is blank or noise only")
+    return found
+
+
+def plain_crop(ink: InkMap, mask_soft: tuple[np.ndarray, np.ndarray], name: str) -> Crop | None:
+    """The bounding box of the (h, w) bool ``mask`` of ``mask_soft`` (``soft_ink`` of a map
+    of ``ink``), cut from its soft ink (strokes not normalised), or None when it is empty."""
+    mask, soft = mask_soft
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    if rows.size == 0:
+        return None
+    box = (slice(int(rows[0]), int(rows[-1]) + 1), slice(int(cols[0]), int(cols[-1]) + 1))
+    return Crop(mask, soft[box], mask[box], name, ink, normalise=False)
+
+
+def digit_crop(flat: np.ndarray, config: PreprocessConfig, source: InkMap | None = None,
+               known: tuple | None = None) -> Crop:
+    """(h, w) ink map -> the rules' Crop of the digit ("rules"). ``known``:
+    ``(ink_threshold(flat), soft_ink(flat))`` when the caller already has them.
+
+    Raises ImageError ``no_ink`` when no digit-like component is found."""
+    thresholds, mask_soft = known or (ink_threshold(flat), None)
+    found = None
+    if config.remove_rules:
+        erased = rules.erase_rules(flat, thresholds[0])
+        if erased is not flat:  # lines were removed: the thresholds move too
+            found = _digit_components(*soft_ink(erased, ink_threshold(erased)))
+    if found is None:
+        # No rules, or the "rules" were the only ink (a straight "1" drawn edge to edge).
+        found = _digit_components(*(mask_soft or soft_ink(flat, thresholds)))
+    if found is None:
+        raise ImageError("no_ink", "no digit-like ink was found (only specks or lines)")
+    return _box(*found, source)
+
+
+def _box(soft: np.ndarray, mask: np.ndarray, runs: components.Runs, in_digit: np.ndarray,
+         source: InkMap | None) -> Crop:
+    """The Crop round the runs flagged ``in_digit`` (see ``_digit_components``)."""
+    whole = bool(in_digit.all())
+    # When every run is kept the digit is the whole mask: no need to select or repaint.
+    rows, left, right = ((runs.row, runs.start, runs.stop) if whole else
+                         (runs.row[in_digit], runs.start[in_digit], runs.stop[in_digit]))
+    # Runs are in raster order, so the first and last kept runs give the rows.
+    box = (slice(int(rows[0]), int(rows[-1]) + 1), slice(int(left.min()), int(right.max())))
+    digit = mask if whole else components.paint(runs, in_digit) > 0
+    crop_mask = digit[box]
+    # Keep anti-aliased edges and rule crossings next to the chosen strokes (2 px).
+    return Crop(digit, soft[box] * dilate(crop_mask, 5), crop_mask, "rules", source)
+
+
+def _digit_components(mask: np.ndarray, soft: np.ndarray):
+    """(soft ink, ink mask, runs, run-in-digit flags) of an ink map's (mask, soft ink)
+    (``soft_ink``), or None if no digit is found."""
+    runs, in_digit = selection.digit_runs(mask, soft)
+    return (soft, mask, runs, in_digit) if in_digit.any() else None
+
+
+def _center_crop(ink: InkMap) -> Crop:
+    """Ink map -> the Crop of the soft ink's central square (nothing selected)."""
+    _, soft = soft_ink(ink.flat)
+    h, w = soft.shape
+    s = min(h, w)
+    top, left = (h - s) // 2, (w - s) // 2
+    return Crop(np.zeros_like(ink.flat, dtype=bool), soft[top:top + s, left:left + s], None,
+                "center", ink)

@@ -1,0 +1,148 @@
+"""Choose the connected components that make up the digit (not ruled lines, frames or objects at the edge)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from digit_classifier.preprocessing.components import (Components, Runs, at_edge, box_gaps,
+                                                       component_stats, find_runs, run_stats)
+
+def _rules(c: Components, shape: tuple[int, int]) -> np.ndarray:
+    """(n,) bool: ruled lines, much longer than thick and spanning nearly the whole picture.
+
+    A digit "1" drawn as one straight stroke is also long and thin, so a line must run
+    (nearly) edge to edge to count; ``choose`` still falls back to it if nothing else is left.
+    """
+    if min(shape) < 48:
+        return np.zeros(c.area.size, bool)
+    h = c.bottom - c.top + 1
+    w = c.right - c.left + 1
+    return ((w >= 0.9 * shape[1]) & (w >= 8 * h)) | ((h >= 0.9 * shape[0]) & (h >= 8 * w))
+
+
+#: A hollow component (ink on under this fraction of its box) holding another component
+#: of at least ``FRAME_CONTENT`` of its mass inside its box is a frame drawn round the digit.
+FRAME_FILL = 0.25
+FRAME_CONTENT = 0.1
+#: An inside component seeds the digit, in preference to a heavier one cut by the
+#: picture's edge, when it has at least this fraction of that one's mass ...
+EDGE_SEED_SHARE = 0.2
+#: ... and the edge one is an object in the frame (a pen lying on the page, a finger),
+#: not a piece of the digit drawn against the edge (a "5" and its bar): it has at
+#: least ``EDGE_OBJECT_SHARE`` of the inside one's mass and lies apart from it, by
+#: ``EDGE_OBJECT_GAP`` of its longer side, or is ``EDGE_OBJECT_THICKER`` times thicker
+#: (mean horizontal run length).
+EDGE_OBJECT_SHARE = 0.5
+EDGE_OBJECT_GAP = 0.15
+EDGE_OBJECT_THICKER = 1.8
+
+
+def _frames(c: Components, candidates: np.ndarray) -> np.ndarray:
+    """(n,) bool: boxes or circles drawn round other ink (a form's field, a ring round the
+    answer), hollow and holding, strictly inside their box, a component with at least
+    ``FRAME_CONTENT`` of their mass. A "0" holds nothing that heavy."""
+    n = c.area.size
+    frames = np.zeros(n, bool)
+    box_area = (c.bottom - c.top + 1) * (c.right - c.left + 1)
+    rows = np.flatnonzero(candidates & (c.area < FRAME_FILL * box_area)
+                          & (c.mass >= FRAME_CONTENT * c.mass.max()))
+    if rows.size == 0 or n < 2:
+        return frames
+    inside = ((c.top[None, :] > c.top[rows, None]) & (c.bottom[None, :] < c.bottom[rows, None])
+              & (c.left[None, :] > c.left[rows, None]) & (c.right[None, :] < c.right[rows, None])
+              & candidates[None, :] & (c.mass[None, :] >= FRAME_CONTENT * c.mass[rows, None]))
+    frames[rows] = inside.any(axis=1)
+    return frames
+
+
+def _edge_objects(c: Components, edge: np.ndarray, digit: int) -> np.ndarray:
+    """(n,) bool: the components cut by the picture's edge that are objects in the frame
+    rather than pieces of a digit whose main component is ``digit`` (see the constants)."""
+    size = max(c.bottom[digit] - c.top[digit], c.right[digit] - c.left[digit]) + 1
+    thickness = c.area / np.maximum(c.runs, 1)
+    digit_box = (c.top[digit], c.left[digit], c.bottom[digit], c.right[digit])
+    apart = ((box_gaps(c, digit_box) >= EDGE_OBJECT_GAP * size)
+             | (thickness >= EDGE_OBJECT_THICKER * thickness[digit]))
+    return edge & (c.mass >= EDGE_OBJECT_SHARE * c.mass[digit]) & apart
+
+
+def _seed(c: Components, eligible: np.ndarray, edge: np.ndarray) -> int:
+    """The heaviest eligible component or, when that one is an object cut by the
+    picture's edge, the heaviest eligible one inside the picture with at least
+    ``EDGE_SEED_SHARE`` of its mass."""
+    mass = np.where(eligible, c.mass, -1.0)
+    inside = np.where(eligible & ~edge, c.mass, -1.0)
+    best, best_inside = int(np.argmax(mass)), int(np.argmax(inside))
+    if (edge[best] and inside[best_inside] >= EDGE_SEED_SHARE * mass[best]
+            and _edge_objects(c, edge, best_inside)[best]):
+        return best_inside
+    return best
+
+
+def choose(c: Components, shape: tuple[int, int], min_mass_frac: float = 0.03,
+           reach: float = 0.5) -> np.ndarray:
+    """(n,) bool: the components that make up the digit (all False if none qualifies).
+
+    Seeds with the heaviest component that is not a ruled line or a frame (preferring
+    one inside the picture, see ``_seed``), then repeatedly adds components with at
+    least ``min_mass_frac`` of its mass whose bounding box lies within ``reach`` x
+    (group's longest side) of the group's box; objects cut by the edge (``_edge_objects``)
+    never join an inside seed.
+    """
+    n = c.area.size
+    candidates = c.area >= 2
+    eligible = ~_rules(c, shape) & candidates
+    if not eligible.any():
+        # Only line-shaped strokes: a lone straight "1" is likelier than a blank ruled page.
+        eligible = candidates
+    chosen = np.zeros(n, bool)
+    if not eligible.any():
+        return chosen
+    framed = eligible & ~_frames(c, eligible)
+    eligible = framed if framed.any() else eligible
+    edge = at_edge(c, shape)
+    seed = _seed(c, eligible, edge)
+    eligible &= c.mass >= min_mass_frac * c.mass[seed]
+    if edge.any() and not edge[seed]:  # nothing to keep out when nothing touches the edge
+        eligible &= ~_edge_objects(c, edge, seed)
+    chosen[seed] = True
+    if eligible.sum() == 1:  # one blob: nothing to add
+        return chosen
+    box = [c.top[seed], c.left[seed], c.bottom[seed], c.right[seed]]
+    while True:
+        size = max(box[2] - box[0], box[3] - box[1]) + 1
+        near = eligible & ~chosen & (box_gaps(c, box) <= reach * size)
+        if not near.any():
+            return chosen
+        chosen |= near
+        box = [min(box[0], c.top[near].min()), min(box[1], c.left[near].min()),
+               max(box[2], c.bottom[near].max()), max(box[3], c.right[near].max())]
+
+
+def select_digit(labels: np.ndarray, n: int, weight: np.ndarray,
+                 min_mass_frac: float = 0.03, reach: float = 0.5) -> np.ndarray:
+    """Boolean (h, w) mask of the components of ``labels`` that make up the digit
+    (see ``choose``). Empty if none."""
+    if n == 0:
+        return np.zeros(labels.shape, bool)
+    chosen = choose(component_stats(labels, n, weight), labels.shape, min_mass_frac, reach)
+    keep = np.zeros(n + 1, bool)
+    keep[1:] = chosen
+    return keep[labels]
+
+
+def digit_runs(mask: np.ndarray, weight: np.ndarray) -> tuple[Runs, np.ndarray]:
+    """Label boolean (h, w) ``mask`` and choose the digit's components by ``weight``.
+
+    Returns (the runs, (m,) bool: run belongs to the digit). The fast path of
+    ``label_components`` + ``select_digit``: no per-pixel label image is built.
+    """
+    runs = find_runs(mask)
+    if runs.n == 0:
+        return runs, np.zeros(0, bool)
+    if runs.n == 1:
+        # One blob (the usual clean upload): ``choose`` keeps it whenever it has two
+        # pixels, ruled-line shape or not (its fallback), so its statistics are not needed.
+        keep = int((runs.stop - runs.start).sum()) >= 2
+        return runs, np.full(runs.row.size, keep)
+    return runs, choose(run_stats(runs, weight), mask.shape)[runs.label]

@@ -1,0 +1,145 @@
+"""Candidate scoring: tight crops of real MNIST digits, refusals, the winner rule, the trace and predict_many."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from digit_classifier import predictor as predictor_module
+from digit_classifier.predictor import Predictor, choose_candidate
+from digit_classifier.preprocessing import ImageError, candidate_rows, trace_candidates
+
+#: MNIST test digits used here: a seeded sample from the first 5000.
+SAMPLE = np.random.default_rng(0).choice(5000, 300, replace=False)
+
+
+@pytest.fixture(scope="module")
+def predictor(quick_model_path):
+    return Predictor.from_file(quick_model_path)
+
+
+def _png(pixels: np.ndarray, scale: int = 4) -> bytes:
+    """(h, w) uint8 ink-bright pixels -> PNG, dark ink on white, scaled ``scale`` x (bilinear)."""
+    img = Image.fromarray(255 - pixels, "L")
+    img = img.resize((pixels.shape[1] * scale, pixels.shape[0] * scale), Image.Resampling.BILINEAR)
+    buf = io.BytesIO()
+    img.save(buf, "PNG")
+    return buf.getvalue()
+
+
+def _crop(image28: np.ndarray, margin: int) -> np.ndarray:
+    """The digit cut to its ink box plus ``margin`` px (0: ink touches all four edges)."""
+    rows, cols = np.flatnonzero(image28.any(axis=1)), np.flatnonzero(image28.any(axis=0))
+    box = image28[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+    return np.pad(box, margin)
+
+
+@pytest.fixture(scope="module")
+def crops(mnist_test_set):
+    """(tight PNGs, 2-px-margin PNGs, labels) of the ``SAMPLE`` digits."""
+    images, labels = mnist_test_set.test_images[SAMPLE], mnist_test_set.test_labels[SAMPLE]
+    return ([_png(_crop(x, 0)) for x in images], [_png(_crop(x, 2)) for x in images],
+            labels.astype(int))
+
+
+def _accuracy(outcomes, labels) -> float:
+    return float(np.mean([getattr(o, "digit", None) == y for o, y in zip(outcomes, labels)]))
+
+
+def test_tight_crops_are_never_refused_and_read_as_well_as_with_a_margin(predictor, crops):
+    tight, margin, labels = crops
+    tight_out, margin_out = predictor.predict_many(tight), predictor.predict_many(margin)
+    refused = [i for i, o in enumerate(tight_out) if isinstance(o, ImageError)]
+    assert refused == []
+    assert _accuracy(tight_out, labels) >= _accuracy(margin_out, labels) - 0.01
+    assert _accuracy(tight_out, labels) >= 0.95
+
+
+def _blank() -> np.ndarray:
+    return np.full((120, 90), 255, np.uint8)
+
+
+def _uniform() -> np.ndarray:
+    return np.full((120, 90), 128, np.uint8)
+
+
+def _noise() -> np.ndarray:
+    return np.random.default_rng(1).integers(0, 256, (120, 90)).astype(np.uint8)
+
+
+def _paper_noise() -> np.ndarray:
+    return np.clip(np.random.default_rng(2).normal(215, 15, (200, 160)), 0, 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize("make", [_blank, _uniform, _noise, _paper_noise])
+def test_images_without_ink_are_refused_with_no_ink(predictor, make):
+    buf = io.BytesIO()
+    Image.fromarray(make(), "L").save(buf, "PNG")
+    with pytest.raises(ImageError) as info:
+        predictor.predict(buf.getvalue())
+    assert info.value.code == "no_ink"
+
+
+def test_the_more_confident_candidate_wins_and_a_contest_is_not_confident():
+    p = np.full((2, 10), 0.01, np.float32)
+    p[0, 1], p[0, 7], p[1, 1] = 0.5, 0.41, 0.91  # the rules read a hesitant 1, the plain crop a sure 1
+    assert choose_candidate(["rules", "plain"], p, 0.7) == (1, True)
+    p[0, 1], p[0, 7] = 0.41, 0.5                  # the rules now read a 7 at 0.5: a contest
+    assert choose_candidate(["rules", "plain"], p, 0.7) == (1, False)
+    assert choose_candidate(["rules", "plain"], p[::-1], 0.7)[0] == 0
+    assert choose_candidate(["rules", "plain"], p, 0.95) == (1, False)  # under the threshold
+
+
+def test_on_a_tie_the_plain_crop_wins():
+    p = np.zeros((2, 10), np.float32)
+    p[0, 1] = p[1, 4] = 1.0  # saturated: the rules read a 1 (a 4 cut by "ruled lines"), the plain crop a 4
+    assert choose_candidate(["rules", "plain"], p, 0.999) == (1, False)
+    assert choose_candidate(["plain"], p[1:], 0.999) == (0, True)
+
+
+def test_when_the_rules_take_the_wrong_crop_the_plain_crop_wins(predictor, mnist_test_set):
+    """Tight crops where the rules' crop reads wrong and the plain crop reads right with
+    more confidence: the Predictor answers with the plain crop."""
+    found = 0
+    for i in SAMPLE:
+        data = _png(_crop(mnist_test_set.test_images[i], 0))
+        traces = trace_candidates(data, predictor.preprocess_config)
+        if [t.candidate for t in traces][:2] != ["rules", "plain"]:
+            continue
+        p = predictor.predict_arrays(candidate_rows(traces))
+        label = int(mnist_test_set.test_labels[i])
+        if p[0].argmax() != label and p[1].argmax() == label and p[1].max() > p[0].max():
+            found += 1
+            prediction = predictor.predict(data)
+            assert (prediction.candidate, prediction.digit) == ("plain", label)
+            np.testing.assert_array_equal(prediction.image28, traces[1].image28)
+    assert found >= 1, "no tight crop in the sample where the rules pick the wrong crop"
+
+
+def test_the_trace_names_the_winning_hypothesis(predictor, crops):
+    prediction, trace = predictor.predict_traced(crops[0][0])
+    assert trace.candidate == prediction.candidate in {"rules", "plain"}
+    np.testing.assert_array_equal(trace.image28, prediction.image28)
+    assert trace.mask.shape == trace.ink.shape == trace.work.shape
+    assert prediction.to_json()["candidate"] == prediction.candidate
+
+
+def test_predict_many_scores_every_candidate_in_one_forward_pass(predictor, crops, monkeypatch):
+    sources = crops[0][:6] + [b"not an image"] + crops[1][:6]
+    one_by_one = [predictor.predict(s) for s in sources[:6] + sources[7:]]
+    calls = []
+    real = predictor.predict_arrays
+    monkeypatch.setattr(predictor, "predict_arrays", lambda X: calls.append(len(X)) or real(X))
+    many = predictor.predict_many(sources)
+    assert len(calls) == 1 and calls[0] >= 12  # every candidate of the 12 readable images
+    assert isinstance(many[6], ImageError) and many[6].code == "not_an_image"
+    for a, b in zip(one_by_one, many[:6] + many[7:]):
+        assert (a.digit, a.candidate, a.confident) == (b.digit, b.candidate, b.confident)
+        assert a.probability == pytest.approx(b.probability, abs=1e-5)
+
+
+def test_the_default_threshold_is_the_measured_one():
+    assert predictor_module.DEFAULT_CONFIDENCE_THRESHOLD == 0.999 and predictor_module.CONTEST == 0.5
