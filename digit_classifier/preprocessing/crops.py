@@ -1,5 +1,5 @@
 """Stage: ink maps -> the candidate crops of the digit ("rules": ruled lines erased, the digit's
-components chosen; "plain": the bounding box of all the ink)."""
+components chosen; "plain": the bounding box of the picture's grey ink, ``plain``)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from digit_classifier.preprocessing import components, rules, selection
+from digit_classifier.preprocessing import components, plain, rules, selection
 from digit_classifier.preprocessing.config import PreprocessConfig
 from digit_classifier.preprocessing.ink_map import InkMap
 from digit_classifier.preprocessing.loading import ImageError
@@ -35,9 +35,10 @@ def candidates(maps: list[InkMap], config: PreprocessConfig) -> list[Crop]:
     """Stage: ink maps (``ink_map.from_views``, the picture as it is last) -> candidate crops.
 
     "rules": the first map in which the rules find a digit (``digit_crop``); "plain": the
-    bounding box of all the ink of the picture as it is, always present when it has ink
-    ("center" mode: the one "center" crop). Raises ImageError ``no_ink`` when no pixel of
-    the picture clears the ink threshold (``threshold.ink_threshold``: noise only)."""
+    bounding box of the grey ink of the picture as it is (``plain_crop``), present whenever
+    the picture has ink ("center" mode: the one "center" crop). Raises ImageError ``no_ink``
+    when no pixel of the picture clears the ink threshold (``threshold.ink_threshold``:
+    noise only)."""
     whole = maps[-1]
     if config.mode == "center":
         return [_center_crop(whole)]
@@ -50,23 +51,23 @@ def candidates(maps: list[InkMap], config: PreprocessConfig) -> list[Crop]:
             break
         except ImageError:
             pass  # no digit on an isolated sheet (a bold stroke, a blank page): read on
-    plain = plain_crop(whole, whole_ink, "plain")
-    if plain is not None:
-        found.append(plain)
+    if whole_ink[0].any():  # the threshold saw ink, not noise only
+        found.extend(crop for crop in [plain_crop(whole)] if crop is not None)
     if not found:
         raise ImageError("no_ink", "no ink was found: the image is blank or noise only")
     return found
 
 
-def plain_crop(ink: InkMap, mask_soft: tuple[np.ndarray, np.ndarray], name: str) -> Crop | None:
-    """The bounding box of the (h, w) bool ``mask`` of ``mask_soft`` (``soft_ink`` of a map
-    of ``ink``), cut from its soft ink (strokes not normalised), or None when it is empty."""
-    mask, soft = mask_soft
-    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
-    if rows.size == 0:
+def plain_crop(ink: InkMap) -> Crop | None:
+    """The "plain" Crop: the bounding box of ``plain.ink_levels`` of the grey picture of
+    ``ink`` (strokes not normalised, grey ramp kept), or None when nothing is in the box."""
+    levels = plain.ink_levels(ink.view.grey)
+    found = None if levels is None else plain.box(levels)
+    if found is None:
         return None
-    box = (slice(int(rows[0]), int(rows[-1]) + 1), slice(int(cols[0]), int(cols[-1]) + 1))
-    return Crop(mask, soft[box], mask[box], name, ink, normalise=False)
+    digit = np.zeros(levels.shape, bool)
+    digit[found] = levels[found] > plain.BOX_LEVEL
+    return Crop(digit, levels[found], digit[found], "plain", ink, normalise=False)
 
 
 def digit_crop(flat: np.ndarray, config: PreprocessConfig, source: InkMap | None = None,

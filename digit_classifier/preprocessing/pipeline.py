@@ -37,6 +37,15 @@ class Trace:
     image28: np.ndarray         # (28, 28) the final image (after prepare_mnist)
     candidate: str = "rules"    # the hypothesis: "rules", "plain" or "center"
 
+    @property
+    def extent(self) -> float:
+        """Area of the bounding box of ``mask`` as a share of the picture, in [0, 1]
+        (0 when nothing is selected): how much of the picture the hypothesis reads."""
+        rows, cols = np.flatnonzero(self.mask.any(axis=1)), np.flatnonzero(self.mask.any(axis=0))
+        if rows.size == 0:
+            return 0.0
+        return float((rows[-1] - rows[0] + 1) * (cols[-1] - cols[0] + 1)) / self.mask.size
+
 
 def prepare_mnist(images: np.ndarray, config: PreprocessConfig = PreprocessConfig()) -> np.ndarray:
     """Shared final step: (n, 28, 28) uint8 (or float in [0, 1]) MNIST-form images ->

@@ -102,7 +102,10 @@ def test_on_a_tie_the_plain_crop_wins():
 
 def test_when_the_rules_take_the_wrong_crop_the_plain_crop_wins(predictor, mnist_test_set):
     """Tight crops where the rules' crop reads wrong and the plain crop reads right with
-    more confidence: the Predictor answers with the plain crop."""
+    more confidence (by more than the margin either may be handicapped): the Predictor
+    answers with the plain crop."""
+    from digit_classifier.predictor import MARGIN
+
     found = 0
     for i in SAMPLE:
         data = _png(_crop(mnist_test_set.test_images[i], 0))
@@ -111,7 +114,7 @@ def test_when_the_rules_take_the_wrong_crop_the_plain_crop_wins(predictor, mnist
             continue
         p = predictor.predict_arrays(candidate_rows(traces))
         label = int(mnist_test_set.test_labels[i])
-        if p[0].argmax() != label and p[1].argmax() == label and p[1].max() > p[0].max():
+        if p[0].argmax() != label and p[1].argmax() == label and p[1].max() > p[0].max() + MARGIN:
             found += 1
             prediction = predictor.predict(data)
             assert (prediction.candidate, prediction.digit) == ("plain", label)
@@ -143,3 +146,29 @@ def test_predict_many_scores_every_candidate_in_one_forward_pass(predictor, crop
 
 def test_the_default_threshold_is_the_measured_one():
     assert predictor_module.DEFAULT_CONFIDENCE_THRESHOLD == 0.999 and predictor_module.CONTEST == 0.5
+
+
+@pytest.mark.parametrize("extents,winner", [
+    ([0.9, 1.0], 1),   # same place: the rules must beat the plain crop by MARGIN, and do not
+    ([0.2, 1.0], 0),   # the rules left most of the plain box out (a table, a caption): the
+])                     # plain crop must beat them by MARGIN, and does not
+def test_the_margin_goes_against_the_less_likely_reading(extents, winner):
+    from digit_classifier.predictor import MARGIN
+
+    p = np.full((2, 10), 0.0, np.float32)
+    p[0, 3], p[0, 5] = 0.9, 0.1                   # rules: a 3 at 0.9
+    p[1, 8], p[1, 3] = 0.9 - MARGIN / 2, 0.1 + MARGIN / 2   # plain: an 8, a little less sure
+    assert choose_candidate(["rules", "plain"], p, 0.999, extents)[0] == winner
+    p[1, 8], p[1, 3] = 0.9 + 1.5 * MARGIN, 0.1 - 1.5 * MARGIN  # plain surer by more than MARGIN
+    assert choose_candidate(["rules", "plain"], p, 0.999, extents)[0] == 1
+
+
+def test_trace_extent_is_the_share_of_the_picture_the_box_covers():
+    from digit_classifier.preprocessing import Trace
+
+    mask = np.zeros((10, 20), bool)
+    mask[2:4, 5:10] = True
+    trace = Trace(work=np.zeros((10, 20), np.float32), ink=np.zeros((10, 20), np.float32), mask=mask,
+                  crop=np.zeros((2, 5), np.float32), image28=np.zeros((28, 28), np.float32))
+    assert trace.extent == pytest.approx(10 / 200)
+    assert Trace(trace.work, trace.ink, np.zeros_like(mask), trace.crop, trace.image28).extent == 0.0

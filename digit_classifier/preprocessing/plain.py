@@ -1,0 +1,43 @@
+"""The plain hypothesis: the bounding box of the picture's ink, read from its grey levels as they are.
+
+No background flattening, no thresholded strokes, no components: the grey picture with
+its polarity from the border, scaled between its darkest and brightest pixels, the
+border's median taken off as the background, and the box of what stays above half the
+range. The pixels keep their grey ramp, which is what a blurry scan or a hollow outline
+needs; the rules' crop (``crops.digit_crop``) is the other hypothesis.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: Share of the background-to-ink range above which a pixel is in the box.
+BOX_LEVEL = 0.5
+
+
+def ink_levels(grey: np.ndarray) -> np.ndarray | None:
+    """(h, w) float grey in [0, 1] -> (h, w) float32 ink in [0, 1] (ink bright, background 0),
+    or None when the picture is uniform.
+
+    Polarity: a border ring brighter than the picture's mean is paper, so the picture is
+    inverted. Then min/max scaling and the ring's median subtracted as the background."""
+    g = np.asarray(grey, np.float32)
+    ring = np.concatenate([g[0], g[-1], g[1:-1, 0], g[1:-1, -1]])
+    if ring.mean() > g.mean():
+        g, ring = 1.0 - g, 1.0 - ring
+    lo, hi = float(g.min()), float(g.max())
+    if hi <= lo:
+        return None
+    background = (float(np.median(ring)) - lo) / (hi - lo)
+    scale = np.float32(1.0 / ((hi - lo) * max(1.0 - background, 1e-6)))
+    ink = (g - np.float32(lo + background * (hi - lo))) * scale
+    return np.clip(ink, 0.0, 1.0, out=ink)
+
+
+def box(ink: np.ndarray) -> tuple[slice, slice] | None:
+    """The bounding box (rows, cols) of the pixels of ``ink`` above ``BOX_LEVEL``, or None."""
+    above = ink > BOX_LEVEL
+    rows, cols = np.flatnonzero(above.any(axis=1)), np.flatnonzero(above.any(axis=0))
+    if rows.size == 0:
+        return None
+    return slice(int(rows[0]), int(rows[-1]) + 1), slice(int(cols[0]), int(cols[-1]) + 1)
