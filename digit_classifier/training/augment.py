@@ -1,4 +1,5 @@
-"""Vectorised random distortions of whole training batches (affine, elastic, thickness, inversion).
+"""Vectorised random distortions of whole training batches (affine, elastic, thickness,
+low resolution and blur, inversion).
 
 Every image of a batch gets its own random affine map (shift, rotation, scale, shear)
 and its own smooth elastic displacement field (Simard, Steinkraus & Platt 2003). Both
@@ -13,6 +14,8 @@ from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 
+from digit_classifier.training.degrade import degrade
+
 
 @dataclass(frozen=True)
 class AugmentConfig:
@@ -26,6 +29,8 @@ class AugmentConfig:
     elastic_sigma    -- pixels; standard deviation of the Gaussian smoothing the field
     thickness_prob   -- fraction of images whose strokes are thickened or thinned (2x2 max/min)
     invert_prob      -- fraction of images turned into dark ink on a bright background
+    lowres_prob      -- fraction of images shrunk to 11-22 px and scaled back (``degrade``)
+    blur_prob        -- fraction of images blurred (Gaussian, 0.6-1.2 px; ``degrade``)
     """
 
     max_shift: float = 0.0
@@ -36,25 +41,31 @@ class AugmentConfig:
     elastic_sigma: float = 4.0
     thickness_prob: float = 0.0
     invert_prob: float = 0.0
+    lowres_prob: float = 0.0
+    blur_prob: float = 0.0
 
     def __post_init__(self) -> None:
         for f in fields(self):
             value = getattr(self, f.name)
             if not np.isfinite(value) or value < 0:
                 raise ValueError(f"AugmentConfig.{f.name} must be a finite number >= 0, got {value!r}")
-        for name in ("thickness_prob", "invert_prob"):
+        for name in ("thickness_prob", "invert_prob", "lowres_prob", "blur_prob"):
             if getattr(self, name) > 1:
                 raise ValueError(f"AugmentConfig.{name} must be <= 1, got {getattr(self, name)!r}")
         if self.max_scale >= 1:
             raise ValueError(f"AugmentConfig.max_scale must be < 1, got {self.max_scale!r}")
         if self.elastic_sigma <= 0:
             raise ValueError(f"AugmentConfig.elastic_sigma must be > 0, got {self.elastic_sigma!r}")
+        if self.lowres_prob + self.blur_prob > 1:
+            raise ValueError(f"AugmentConfig.lowres_prob + blur_prob must be <= 1, got "
+                             f"{self.lowres_prob!r} + {self.blur_prob!r}")
 
     @property
     def is_identity(self) -> bool:
         """True when no distortion is enabled (augment_batch then returns a copy)."""
         strengths = (self.max_shift, self.max_rotation, self.max_scale, self.max_shear,
-                     self.elastic_alpha, self.thickness_prob, self.invert_prob)
+                     self.elastic_alpha, self.thickness_prob, self.invert_prob,
+                     self.lowres_prob, self.blur_prob)
         return all(s == 0 for s in strengths)
 
     def to_dict(self) -> dict:
@@ -204,8 +215,9 @@ def augment_batch(images: np.ndarray, config: AugmentConfig, rng: np.random.Gene
     images -- (n, h, w) float32 in [0, 1] (uint8 in [0, 255] is accepted), ink bright on dark
     returns   (n, h, w) float32 in [0, 1]; a fresh array, the input is not modified.
 
-    Order: stroke thickness, then one resampling for affine + elastic, then inversion
-    (last, so the zero padding outside the image stays background).
+    Order: stroke thickness, then one resampling for affine + elastic, then low resolution
+    or blur (the scan comes after the writing), then inversion (last, so the zero padding
+    outside the image stays background).
     """
     images = np.asarray(images)
     if images.ndim != 3:
@@ -234,6 +246,7 @@ def _augment_chunk(images: np.ndarray, config: AugmentConfig, rng: np.random.Gen
         ys, xs = _sampling_grid(n, h, config, rng)
         out = bilinear_sample(out, ys, xs)
     out = np.clip(out, 0.0, 1.0)
+    out = degrade(out, config.lowres_prob, config.blur_prob, rng)
     if config.invert_prob > 0:
         flip = rng.random(n) < config.invert_prob
         out[flip] = 1.0 - out[flip]
