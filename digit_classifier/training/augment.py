@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, fields
 import numpy as np
 
 from digit_classifier.training.degrade import degrade
+from digit_classifier.training.serifs import add_serifs
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,8 @@ class AugmentConfig:
     blur_prob        -- fraction of images blurred (Gaussian, 0.6-1.2 px; ``degrade``)
     hollow_prob      -- fraction of images drawn as outlines: strokes widened, their inside
                         cleared (outlined lettering, a marker's edge)
+    serif_prob       -- fraction of the ones given a printed-style flag (and maybe a foot);
+                        needs the labels (``add_serifs``)
     """
 
     max_shift: float = 0.0
@@ -46,13 +49,15 @@ class AugmentConfig:
     lowres_prob: float = 0.0
     blur_prob: float = 0.0
     hollow_prob: float = 0.0
+    serif_prob: float = 0.0
 
     def __post_init__(self) -> None:
         for f in fields(self):
             value = getattr(self, f.name)
             if not np.isfinite(value) or value < 0:
                 raise ValueError(f"AugmentConfig.{f.name} must be a finite number >= 0, got {value!r}")
-        for name in ("thickness_prob", "invert_prob", "lowres_prob", "blur_prob", "hollow_prob"):
+        for name in ("thickness_prob", "invert_prob", "lowres_prob", "blur_prob", "hollow_prob",
+                     "serif_prob"):
             if getattr(self, name) > 1:
                 raise ValueError(f"AugmentConfig.{name} must be <= 1, got {getattr(self, name)!r}")
         if self.max_scale >= 1:
@@ -68,7 +73,8 @@ class AugmentConfig:
         """True when no distortion is enabled (augment_batch then returns a copy)."""
         strengths = (self.max_shift, self.max_rotation, self.max_scale, self.max_shear,
                      self.elastic_alpha, self.thickness_prob, self.invert_prob,
-                     self.lowres_prob, self.blur_prob, self.hollow_prob)
+                     self.lowres_prob, self.blur_prob, self.hollow_prob,
+                     self.serif_prob)
         return all(s == 0 for s in strengths)
 
     def to_dict(self) -> dict:
@@ -236,13 +242,15 @@ def hollow(images: np.ndarray, prob: float, rng: np.random.Generator) -> np.ndar
 CHUNK = 1024
 
 
-def augment_batch(images: np.ndarray, config: AugmentConfig, rng: np.random.Generator) -> np.ndarray:
+def augment_batch(images: np.ndarray, config: AugmentConfig, rng: np.random.Generator,
+                  labels: np.ndarray | None = None) -> np.ndarray:
     """Randomly distort a batch.
 
     images -- (n, h, w) float32 in [0, 1] (uint8 in [0, 255] is accepted), ink bright on dark
+    labels -- (n,) ints; needed only for ``serif_prob`` (ValueError when it is on and they are missing)
     returns   (n, h, w) float32 in [0, 1]; a fresh array, the input is not modified.
 
-    Order: stroke thickness, then one resampling for affine + elastic, then low resolution
+    Order: flags on ones, stroke thickness, then one resampling for affine + elastic, then low resolution
     or blur (the scan comes after the writing), then inversion (last, so the zero padding
     outside the image stays background).
     """
@@ -254,6 +262,10 @@ def augment_batch(images: np.ndarray, config: AugmentConfig, rng: np.random.Gene
         out /= 255.0
     if out.shape[0] == 0 or config.is_identity:
         return out
+    if config.serif_prob > 0:
+        if labels is None or len(labels) != len(out):
+            raise ValueError("augment_batch needs one label per image when serif_prob > 0")
+        out = add_serifs(out, np.asarray(labels), config.serif_prob, rng)
     for start in range(0, out.shape[0], CHUNK):
         out[start:start + CHUNK] = _augment_chunk(out[start:start + CHUNK], config, rng)
     return out
