@@ -1,4 +1,5 @@
-"""Vectorised random distortions of whole training batches (affine, elastic, thickness, inversion).
+"""Vectorised random distortions of whole training batches (affine, elastic, thickness,
+low resolution and blur, inversion).
 
 Every image of a batch gets its own random affine map (shift, rotation, scale, shear)
 and its own smooth elastic displacement field (Simard, Steinkraus & Platt 2003). Both
@@ -13,6 +14,9 @@ from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 
+from digit_classifier.training.degrade import degrade
+from digit_classifier.training.serifs import add_serifs
+
 
 @dataclass(frozen=True)
 class AugmentConfig:
@@ -26,6 +30,12 @@ class AugmentConfig:
     elastic_sigma    -- pixels; standard deviation of the Gaussian smoothing the field
     thickness_prob   -- fraction of images whose strokes are thickened or thinned (2x2 max/min)
     invert_prob      -- fraction of images turned into dark ink on a bright background
+    lowres_prob      -- fraction of images shrunk to 11-22 px and scaled back (``degrade``)
+    blur_prob        -- fraction of images blurred (Gaussian, 0.6-1.2 px; ``degrade``)
+    hollow_prob      -- fraction of images drawn as outlines: strokes widened, their inside
+                        cleared (outlined lettering, a marker's edge)
+    serif_prob       -- fraction of the ones given a printed-style flag (and maybe a foot);
+                        needs the labels (``add_serifs``)
     """
 
     max_shift: float = 0.0
@@ -36,25 +46,35 @@ class AugmentConfig:
     elastic_sigma: float = 4.0
     thickness_prob: float = 0.0
     invert_prob: float = 0.0
+    lowres_prob: float = 0.0
+    blur_prob: float = 0.0
+    hollow_prob: float = 0.0
+    serif_prob: float = 0.0
 
     def __post_init__(self) -> None:
         for f in fields(self):
             value = getattr(self, f.name)
             if not np.isfinite(value) or value < 0:
                 raise ValueError(f"AugmentConfig.{f.name} must be a finite number >= 0, got {value!r}")
-        for name in ("thickness_prob", "invert_prob"):
+        for name in ("thickness_prob", "invert_prob", "lowres_prob", "blur_prob", "hollow_prob",
+                     "serif_prob"):
             if getattr(self, name) > 1:
                 raise ValueError(f"AugmentConfig.{name} must be <= 1, got {getattr(self, name)!r}")
         if self.max_scale >= 1:
             raise ValueError(f"AugmentConfig.max_scale must be < 1, got {self.max_scale!r}")
         if self.elastic_sigma <= 0:
             raise ValueError(f"AugmentConfig.elastic_sigma must be > 0, got {self.elastic_sigma!r}")
+        if self.lowres_prob + self.blur_prob > 1:
+            raise ValueError(f"AugmentConfig.lowres_prob + blur_prob must be <= 1, got "
+                             f"{self.lowres_prob!r} + {self.blur_prob!r}")
 
     @property
     def is_identity(self) -> bool:
         """True when no distortion is enabled (augment_batch then returns a copy)."""
         strengths = (self.max_shift, self.max_rotation, self.max_scale, self.max_shear,
-                     self.elastic_alpha, self.thickness_prob, self.invert_prob)
+                     self.elastic_alpha, self.thickness_prob, self.invert_prob,
+                     self.lowres_prob, self.blur_prob, self.hollow_prob,
+                     self.serif_prob)
         return all(s == 0 for s in strengths)
 
     def to_dict(self) -> dict:
@@ -193,19 +213,46 @@ def change_thickness(images: np.ndarray, prob: float, rng: np.random.Generator) 
     return out
 
 
+def _max3(x: np.ndarray) -> np.ndarray:
+    """3x3 maximum filter of (n, h, w) images (zero outside)."""
+    p = np.pad(x, ((0, 0), (1, 1), (1, 1)))
+    rows = np.maximum(np.maximum(p[:, :-2], p[:, 1:-1]), p[:, 2:])
+    return np.maximum(np.maximum(rows[:, :, :-2], rows[:, :, 1:-1]), rows[:, :, 2:])
+
+
+def hollow(images: np.ndarray, prob: float, rng: np.random.Generator) -> np.ndarray:
+    """Turn a random ``prob`` fraction of the images into outlines of their widened strokes.
+
+    The strokes are widened by two 3x3 maximum filters and the original stroke (minus
+    its anti-aliased edge) is cleared, leaving a 1-2 px outline around where the ink was.
+    """
+    chosen = rng.random(images.shape[0]) < prob
+    if not chosen.any():
+        return images
+    out = images.copy()
+    x = images[chosen]
+    wide = _max3(_max3(x))
+    inside = np.clip(2.0 * x - 0.5, 0.0, 1.0)     # the stroke's core, edges left as outline
+    out[chosen] = np.clip(wide - inside, 0.0, 1.0)
+    return out
+
+
 #: Images resampled per step: keeps every temporary array in the CPU cache (~3x faster
 #: than one pass over 60000 images); a loop over chunks, never over single images.
 CHUNK = 1024
 
 
-def augment_batch(images: np.ndarray, config: AugmentConfig, rng: np.random.Generator) -> np.ndarray:
+def augment_batch(images: np.ndarray, config: AugmentConfig, rng: np.random.Generator,
+                  labels: np.ndarray | None = None) -> np.ndarray:
     """Randomly distort a batch.
 
     images -- (n, h, w) float32 in [0, 1] (uint8 in [0, 255] is accepted), ink bright on dark
+    labels -- (n,) ints; needed only for ``serif_prob`` (ValueError when it is on and they are missing)
     returns   (n, h, w) float32 in [0, 1]; a fresh array, the input is not modified.
 
-    Order: stroke thickness, then one resampling for affine + elastic, then inversion
-    (last, so the zero padding outside the image stays background).
+    Order: flags on ones, stroke thickness, then one resampling for affine + elastic, then low resolution
+    or blur (the scan comes after the writing), then inversion (last, so the zero padding
+    outside the image stays background).
     """
     images = np.asarray(images)
     if images.ndim != 3:
@@ -215,6 +262,10 @@ def augment_batch(images: np.ndarray, config: AugmentConfig, rng: np.random.Gene
         out /= 255.0
     if out.shape[0] == 0 or config.is_identity:
         return out
+    if config.serif_prob > 0:
+        if labels is None or len(labels) != len(out):
+            raise ValueError("augment_batch needs one label per image when serif_prob > 0")
+        out = add_serifs(out, np.asarray(labels), config.serif_prob, rng)
     for start in range(0, out.shape[0], CHUNK):
         out[start:start + CHUNK] = _augment_chunk(out[start:start + CHUNK], config, rng)
     return out
@@ -226,6 +277,8 @@ def _augment_chunk(images: np.ndarray, config: AugmentConfig, rng: np.random.Gen
     out = images
     if config.thickness_prob > 0:
         out = change_thickness(out, config.thickness_prob, rng)
+    if config.hollow_prob > 0:
+        out = hollow(out, config.hollow_prob, rng)
     geometric = (config.max_shift, config.max_rotation, config.max_scale,
                  config.max_shear, config.elastic_alpha)
     if any(s > 0 for s in geometric):
@@ -234,6 +287,7 @@ def _augment_chunk(images: np.ndarray, config: AugmentConfig, rng: np.random.Gen
         ys, xs = _sampling_grid(n, h, config, rng)
         out = bilinear_sample(out, ys, xs)
     out = np.clip(out, 0.0, 1.0)
+    out = degrade(out, config.lowres_prob, config.blur_prob, rng)
     if config.invert_prob > 0:
         flip = rng.random(n) < config.invert_prob
         out[flip] = 1.0 - out[flip]

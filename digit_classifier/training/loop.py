@@ -89,7 +89,8 @@ def _chunk_stream(images: np.ndarray, labels: np.ndarray, config: TrainConfig,
     def job(idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if prepared is not None:
             return prepared[idx], labels[idx]
-        return prepare_mnist(augment_batch(images[idx], config.augment, aug_rng), preprocess), labels[idx]
+        batch = augment_batch(images[idx], config.augment, aug_rng, labels[idx])
+        return prepare_mnist(batch, preprocess), labels[idx]
 
     def plan() -> Iterator[tuple[np.ndarray, bool]]:
         while True:
