@@ -173,6 +173,61 @@ install_packages() {  # install_packages NAME...: apt-get install the missing on
     echo "recorded $(grep -c '^package ' "${MANIFEST}") package(s) in ${MANIFEST}"
 }
 
+# --- the cluster's processes and network (build_cluster_local.sh, cleanup.sh --cluster) ---
+# Manifest kinds of the cluster: "netns NAME" (a network namespace, with every process in
+# it), "link NAME" (a bridge or veth on the host) and "daemon PIDFILE" (an HAProxy or
+# Apache started by the build; the PID counts only while it is still that program).
+
+pidfile_pid() {  # pidfile_pid PIDFILE: the PID in PIDFILE when it is a live haproxy or apache2; else nothing
+    local pid exe
+    [[ -s "$1" ]] || return 0
+    pid=$(head -n 1 "$1" | tr -dc 0-9)
+    [[ -n "${pid}" ]] || return 0
+    exe=$(readlink "/proc/${pid}/exe" 2>/dev/null) || return 0
+    [[ "${exe}" == */haproxy || "${exe}" == */apache2 ]] && echo "${pid}"
+    return 0
+}
+
+end_pids() {  # end_pids PID...: SIGTERM, up to 15 s to exit, then SIGKILL
+    local pid alive tries
+    [[ $# -gt 0 ]] || return 0
+    kill -TERM "$@" 2>/dev/null || true
+    for (( tries = 0; tries < 60; tries++ )); do
+        alive=()
+        for pid in "$@"; do [[ -d "/proc/${pid}" ]] && alive+=("${pid}"); done
+        [[ ${#alive[@]} -gt 0 ]] || return 0
+        sleep 0.25
+    done
+    kill -KILL "${alive[@]}" 2>/dev/null || true
+}
+
+stop_daemon() {  # stop_daemon PIDFILE: end the haproxy/apache2 it names, remove the PID file
+    local pid
+    pid=$(pidfile_pid "$1")
+    if [[ -n "${pid}" ]]; then end_pids "${pid}"; echo "stopped PID ${pid} ($1)"; fi
+    rm -f -- "$1"
+}
+
+valid_net_name() {  # valid_net_name NAME: a namespace or link name the build could have made
+    [[ "$1" =~ ^[A-Za-z0-9_.-]{1,15}$ ]]
+}
+
+remove_netns() {  # remove_netns NAME: end every process inside it, then delete it (its veth ends go too)
+    valid_net_name "$1" || { warn "not a namespace name: '$1'"; return 0; }
+    ip netns list | awk '{ print $1 }' | grep -qxF -- "$1" || return 0
+    # shellcheck disable=SC2046  # one PID a word
+    end_pids $(ip netns pids "$1")
+    ip netns delete "$1"
+    echo "removed network namespace $1"
+}
+
+remove_link() {  # remove_link NAME: delete a host link (bridge or veth) when it exists
+    valid_net_name "$1" || { warn "not a link name: '$1'"; return 0; }
+    ip link show dev "$1" >/dev/null 2>&1 || return 0
+    ip link delete dev "$1"
+    echo "removed link $1"
+}
+
 prepare_site() {  # prepare_site SCRIPT_DIR: the error documents and the exported DC_* the site templates use
     local script_dir=$1
     DC_STATIC_DIR="${DC_APP_DIR}/digit_classifier/web/static"
