@@ -15,7 +15,6 @@ import os
 import random
 import secrets
 import shutil
-import socket
 import subprocess
 import time
 from collections import Counter
@@ -24,8 +23,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.deploy.conftest import run_script
 from tests.support import express_server
+from tests.support.cluster import Cluster
 from tests.support.cluster_load import Load, failed
 from tests.support.models import save_shared_model
 
@@ -41,72 +40,11 @@ CHECK_INTER_S, CHECK_FALL = 1.0, 2   # config_profile.sh's DC_CLUSTER_CHECK_INTE
 DETECT_LIMIT_S = CHECK_INTER_S * CHECK_FALL + 3.0   # the check interval x fall, plus 3 s for a busy 2-core CI
 
 
-class Cluster:
-    """What the module's cluster is called and where it lives (its DC_* settings)."""
-
-    def __init__(self):
-        self.app = f"dc_cl_{secrets.token_hex(3)}"
-        self.name = f"t{secrets.token_hex(2)}"
-        self.net = f"198.19.{random.randint(1, 254)}"
-        self.port = express_server.free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {**os.environ, "DC_APP_NAME": self.app, "DC_INSTALL_DIR": f"/opt/{self.app}",
-                    "DC_CLUSTER_NAME": self.name, "DC_CLUSTER_NET": self.net,
-                    "DC_PROCESSES": "1", "DC_THREADS": "4"}
-        self.run_dir = Path(f"/run/{self.app}-{self.name}")
-        self.paths = [Path(f"/opt/{self.app}"), Path(f"/etc/{self.app}"), Path(f"/etc/{self.app}-{self.name}"),
-                      self.run_dir, Path(f"/var/log/{self.app}-{self.name}"), Path(f"/var/lib/{self.app}")]
-
-    def build(self, *args: str) -> subprocess.CompletedProcess:
-        return run_script("build_cluster_local.sh", "--backends", "3", "--port", str(self.port), *args,
-                          env=self.env, timeout=1200)
-
-    def cleanup(self, *args: str) -> subprocess.CompletedProcess:
-        return run_script("cleanup.sh", "--cluster", *args, env=self.env, timeout=600)
-
-    def namespace(self, backend: str) -> str:
-        return f"{self.name}-{backend}"
-
-    def address(self, backend: str) -> str:
-        return f"{self.net}.{10 + int(backend[1:])}"
-
-    def server_status(self, backend: str) -> str:
-        """The backend's status in HAProxy (UP, DOWN, MAINT, ...) from the runtime API's ``show stat``."""
-        with socket.socket(socket.AF_UNIX) as sock:
-            sock.settimeout(10)
-            sock.connect(str(self.run_dir / "haproxy.sock"))
-            sock.sendall(b"show stat\n")
-            text = sock.makefile().read()
-        for line in text.splitlines():
-            fields = line.split(",")
-            if len(fields) > 17 and fields[0] == f"{self.name}_apps" and fields[1] == backend:
-                return fields[17]
-        raise AssertionError(f"{backend} is not in HAProxy's show stat:\n{text}")
-
-    def namespaces_left(self) -> list[str]:
-        out = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
-        return [line.split()[0] for line in out.splitlines() if line.startswith(f"{self.name}-")]
-
-    def links_left(self) -> list[str]:
-        out = subprocess.run(["ip", "-o", "link", "show"], capture_output=True, text=True).stdout
-        names = [line.split(":")[1].strip().split("@")[0] for line in out.splitlines()]
-        return [n for n in names if n.startswith(self.name)]
-
-    def force_remove(self) -> None:
-        """Last resort after a failed cleanup: end the processes in our namespaces, delete them and our links."""
-        for ns in self.namespaces_left():
-            pids = subprocess.run(["ip", "netns", "pids", ns], capture_output=True, text=True).stdout.split()
-            if pids:
-                subprocess.run(["kill", "-9", *pids], check=False)
-            subprocess.run(["ip", "netns", "delete", ns], check=False)
-        for link in self.links_left():
-            subprocess.run(["ip", "link", "delete", link], check=False)
-
-
 @pytest.fixture(scope="module")
 def cluster(quick_model_path):
     """A 3-backend cluster built from the quick model; torn down (and its packages purged) at the end."""
-    site = Cluster()
+    site = Cluster(app=f"dc_cl_{secrets.token_hex(3)}", name=f"t{secrets.token_hex(2)}",
+                   net=f"198.19.{random.randint(1, 254)}", port=express_server.free_port())
     try:
         build = site.build("--model", str(quick_model_path))
         assert build.returncode == 0, build.stdout[-4000:] + build.stderr[-3000:]
