@@ -188,13 +188,19 @@ pidfile_pid() {  # pidfile_pid PIDFILE: the PID in PIDFILE when it is a live hap
     return 0
 }
 
+pid_alive() {  # pid_alive PID: running, and not a zombie (a daemon's parent here may never reap it)
+    local state
+    state=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1) || return 1
+    [[ -n "${state}" && "${state}" != Z ]]
+}
+
 end_pids() {  # end_pids PID...: SIGTERM, up to 15 s to exit, then SIGKILL
     local pid alive tries
     [[ $# -gt 0 ]] || return 0
     kill -TERM "$@" 2>/dev/null || true
     for (( tries = 0; tries < 60; tries++ )); do
         alive=()
-        for pid in "$@"; do [[ -d "/proc/${pid}" ]] && alive+=("${pid}"); done
+        for pid in "$@"; do pid_alive "${pid}" && alive+=("${pid}"); done
         [[ ${#alive[@]} -gt 0 ]] || return 0
         sleep 0.25
     done
