@@ -27,7 +27,7 @@ usage() {
   --model FILE       install FILE as the next model version; a rolling update on a running cluster
   --port P           HAProxy's port on 127.0.0.1 (default ${DC_CLUSTER_PORT})
   --hosts LIST       real hosts instead of namespaces: host:port,... (each one ran build_all_local.sh)
-  --haproxy-only     with --hosts: only write and (re)start HAProxy
+  --haproxy-only     with --hosts (implied): only write and (re)start HAProxy here
 Settings: the DC_CLUSTER_* rows of config_profile.sh (docs/deployment.md).
 EOF
 }
@@ -53,6 +53,7 @@ done
 [[ "${DC_CLUSTER_NET}" =~ ^198\.(18|19)\.([0-9]{1,3})$ ]] && (( BASH_REMATCH[2] <= 255 )) \
     || die "DC_CLUSTER_NET=${DC_CLUSTER_NET}: must be 198.18.X or 198.19.X (the benchmarking range 198.18.0.0/15)"
 (( HAPROXY_ONLY == 0 )) || [[ -n "${HOSTS}" ]] || die "--haproxy-only needs --hosts"
+[[ -z "${HOSTS}" ]] || HAPROXY_ONLY=1   # real hosts run their own build_all_local.sh
 if [[ -n "${MODEL_SOURCE}" ]]; then
     [[ -z "${HOSTS}" ]] || die "--model with --hosts: run build_all_local.sh --model on each host (docs/deployment.md)"
     [[ -f "${MODEL_SOURCE}" ]] || die "--model ${MODEL_SOURCE}: no such file"
@@ -223,19 +224,27 @@ fi
 step 4 "HAProxy on 127.0.0.1:${DC_CLUSTER_PORT}"
 DC_HAPROXY_SERVER_LINES=""
 if [[ -n "${HOSTS}" ]]; then
-    n=0
     IFS=, read -r -a host_list <<< "${HOSTS}"
     for host in "${host_list[@]}"; do
         [[ "${host}" =~ ^[A-Za-z0-9.-]+:[0-9]+$ ]] || die "--hosts: '${host}' is not host:port"
-        n=$(( n + 1 ))
-        DC_HAPROXY_SERVER_LINES+="    server h${n} ${host}"$'\n'
+        DC_HAPROXY_SERVER_LINES+="    server ${host/:/_} ${host}"$'\n'   # X-Served-By: host_port
     done
 else
     for (( i = 1; i <= DC_CLUSTER_BACKENDS; i++ )); do
         DC_HAPROXY_SERVER_LINES+="    server b${i} $(backend_address "${i}"):${DC_CLUSTER_BACKEND_PORT}"$'\n'
     done
 fi
-export DC_HAPROXY_SERVER_LINES
+# HAProxy's own errors (no backend left, a timeout, a bad request) in the app's JSON shape.
+make_dir dir "${DC_CLUSTER_CONF_DIR}/errors" -m 0755
+set_upload_limit_text
+DC_HAPROXY_ERROR_LINES=""
+for doc in "${SCRIPT_DIR}"/error_documents/{400,408,413,500,502,503,504}.json; do
+    code=$(basename "${doc}" .json)
+    claim file "${DC_CLUSTER_CONF_DIR}/errors/${code}.json"
+    render "${doc}" "${DC_CLUSTER_CONF_DIR}/errors/${code}.json" 0644 >/dev/null
+    DC_HAPROXY_ERROR_LINES+="    http-error status ${code} content-type application/json file ${DC_CLUSTER_CONF_DIR}/errors/${code}.json"$'\n'
+done
+export DC_HAPROXY_SERVER_LINES DC_HAPROXY_ERROR_LINES
 cfg_before=$(cat "${HAPROXY_CFG}" 2>/dev/null || true)
 claim file "${HAPROXY_CFG}"
 render "${SCRIPT_DIR}/cluster-haproxy.cfg.template" "${HAPROXY_CFG}" 0644
@@ -265,10 +274,12 @@ if [[ -z "${HOSTS}" ]]; then
     echo "sample 7 predicted as: $(grep -o '"digit": *[0-9]' <<< "${answer}" | tr -dc 0-9), served by" \
          "$(grep -i '^x-served-by:' <<< "${answer}" | cut -d' ' -f2 | tr -d '\r')"
 fi
+BACKEND_LINE="${DC_CLUSTER_BACKENDS} in namespaces ${DC_CLUSTER_NAME}-b1.. on ${DC_CLUSTER_NET}.0/24"
+[[ -z "${HOSTS}" ]] || BACKEND_LINE="${HOSTS} (update each with build_all_local.sh, docs/deployment.md)"
 cat <<EOF
 
 digit_classifier cluster ${DC_CLUSTER_NAME} is served at ${URL}/  ($(( $(date +%s) - STARTED )) s)
-  backends:     ${DC_CLUSTER_BACKENDS} in namespaces ${DC_CLUSTER_NAME}-b1.. on ${DC_CLUSTER_NET}.0/24
+  backends:     ${BACKEND_LINE}
   runtime API:  ${DC_HAPROXY_SOCKET} (e.g. echo "show stat" | socat stdio ${DC_HAPROXY_SOCKET})
   new model:    sudo $0 --model FILE   (rolling: one backend at a time, no failed request)
   tear down:    sudo ${SCRIPT_DIR}/cleanup.sh --cluster [--purge]

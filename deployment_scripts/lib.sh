@@ -234,6 +234,13 @@ remove_link() {  # remove_link NAME: delete a host link (bridge or veth) when it
     echo "removed link $1"
 }
 
+set_upload_limit_text() {  # export DC_UPLOAD_LIMIT_TEXT, the upload limit in words ("10 MiB")
+    if (( DC_MAX_UPLOAD_BYTES % 1048576 == 0 )); then DC_UPLOAD_LIMIT_TEXT="$(( DC_MAX_UPLOAD_BYTES / 1048576 )) MiB"
+    elif (( DC_MAX_UPLOAD_BYTES % 1024 == 0 )); then DC_UPLOAD_LIMIT_TEXT="$(( DC_MAX_UPLOAD_BYTES / 1024 )) KiB"
+    else DC_UPLOAD_LIMIT_TEXT="${DC_MAX_UPLOAD_BYTES} bytes"; fi
+    export DC_UPLOAD_LIMIT_TEXT
+}
+
 prepare_site() {  # prepare_site SCRIPT_DIR: the error documents and the exported DC_* the site templates use
     local script_dir=$1
     DC_STATIC_DIR="${DC_APP_DIR}/digit_classifier/web/static"
@@ -244,10 +251,7 @@ prepare_site() {  # prepare_site SCRIPT_DIR: the error documents and the exporte
         DC_SERVER_TOKENS_LINE+="ServerTokens ${DC_SERVER_TOKENS}"
     fi
     # The error documents: templates in deployment_scripts/error_documents, the limit filled in.
-    if (( DC_MAX_UPLOAD_BYTES % 1048576 == 0 )); then DC_UPLOAD_LIMIT_TEXT="$(( DC_MAX_UPLOAD_BYTES / 1048576 )) MiB"
-    elif (( DC_MAX_UPLOAD_BYTES % 1024 == 0 )); then DC_UPLOAD_LIMIT_TEXT="$(( DC_MAX_UPLOAD_BYTES / 1024 )) KiB"
-    else DC_UPLOAD_LIMIT_TEXT="${DC_MAX_UPLOAD_BYTES} bytes"; fi
-    export DC_UPLOAD_LIMIT_TEXT
+    set_upload_limit_text
     make_dir tree "${DC_ERROR_DOCS_DIR}" -m 0755 -o root -g root
     DC_ERROR_DOCUMENT_LINES=""
     DC_ERROR_DOCUMENT_JSON_LINES=""

@@ -152,6 +152,23 @@ def test_rolling_update_under_load_fails_no_request(cluster, quick_model_dict, t
         assert model["version"].endswith(".rolled") and model["store_version"] == 2, (backend, model)
 
 
+def test_no_backend_left_is_a_json_503_from_haproxy(cluster):
+    try:
+        for backend in BACKENDS:
+            cluster.set_state(backend, "maint")
+        answer = requests.post(cluster.url + "/api/v1/predict", files={"image": ("d.png", b"x", "image/png")},
+                               timeout=30)
+        assert answer.status_code == 503 and answer.headers["Content-Type"] == "application/json"
+        assert answer.json()["error"]["status"] == 503 and answer.json()["error"]["code"] == "service_unavailable"
+    finally:
+        for backend in BACKENDS:
+            cluster.set_state(backend, "ready")
+    deadline = time.monotonic() + 60
+    while {cluster.server_status(b) for b in BACKENDS} != {"UP"} and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert requests.get(cluster.url + "/healthz", timeout=10).status_code == 200
+
+
 def test_teardown_leaves_nothing(cluster):
     cleanup = cluster.cleanup()
     assert cleanup.returncode == 0, cleanup.stdout[-3000:] + cleanup.stderr[-3000:]
