@@ -1,6 +1,8 @@
-"""The local cluster under load: throughput and p50/p99 through HAProxy with 1, 2 and 3 backends,
-kill -9 of a backend (failed requests, time to be marked down, time to rejoin), and a rolling
-model update (failed requests) -> bench/results/cluster.{json,md}.
+"""The local cluster under load: throughput and p50/p99 with 1-3 backends, failover and a rolling update.
+
+Through HAProxy with 1, 2 and 3 backends; kill -9 of a backend (failed requests, time to be
+marked down, time to rejoin); a rolling model update (failed requests). Writes
+bench/results/cluster.{json,md}.
 
 Needs root: it builds its own cluster with build_cluster_local.sh (app dc_bench, cluster
 "bench", 198.19.251.0/24, a free port) and removes it with cleanup.sh --cluster --purge.

@@ -1,5 +1,7 @@
-"""A local cluster of build_cluster_local.sh seen from Python: build, tear down, HAProxy's runtime API,
-what is left of its namespaces and links. Shared by tests/deploy/test_cluster.py and bench/cluster.py."""
+"""A cluster of build_cluster_local.sh from Python: build, tear down, HAProxy's runtime API, leftovers.
+
+Shared by tests/deploy/test_cluster.py and bench/cluster.py.
+"""
 
 from __future__ import annotations
 
