@@ -169,6 +169,33 @@ def test_no_backend_left_is_a_json_503_from_haproxy(cluster):
     assert requests.get(cluster.url + "/healthz", timeout=10).status_code == 200
 
 
+def test_haproxy_only_in_front_of_hosts(cluster, test_digits):
+    """--hosts ... --haproxy-only, with this module's backends standing for real hosts."""
+    hosts = [f"{cluster.address(b)}:5000" for b in ("b1", "b3")]
+    front = Cluster(app=cluster.app, name=f"h{secrets.token_hex(2)}", net=cluster.net,
+                    port=express_server.free_port())
+    try:
+        built = front.build("--hosts", ",".join(hosts), "--haproxy-only")
+        assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
+        names = [h.replace(":", "_") for h in hosts]
+        deadline = time.monotonic() + 60
+        while {front.server_status(n) for n in names} != {"UP"} and time.monotonic() < deadline:
+            time.sleep(0.1)
+        served = Counter()
+        for i in range(10):
+            png, _ = test_digits[i]
+            answer = requests.post(front.url + "/api/v1/predict", files={"image": ("d.png", png, "image/png")},
+                                   timeout=30)
+            assert answer.status_code == 200
+            served[answer.headers["X-Served-By"]] += 1
+        assert set(served) == set(names), served
+    finally:
+        gone = front.cleanup()
+    assert gone.returncode == 0, gone.stdout[-3000:] + gone.stderr[-3000:]
+    assert not Path(f"/etc/{front.app}-{front.name}").exists() and not front.run_dir.exists()
+    assert requests.get(cluster.url + "/healthz", timeout=10).status_code == 200   # the first cluster is untouched
+
+
 def test_teardown_leaves_nothing(cluster):
     cleanup = cluster.cleanup()
     assert cleanup.returncode == 0, cleanup.stdout[-3000:] + cleanup.stderr[-3000:]
