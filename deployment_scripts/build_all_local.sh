@@ -27,6 +27,8 @@ Usage: $0 [options]
   --rollback       retire the newest model version: the previous one answers again
   --skip-train     keep the installed model (fails if there is none)
   --retrain        train even when a valid model is installed
+  --install-only   stop after the install (app, venv, model, report, secret key): no Apache site;
+                   build_cluster_local.sh uses it for the backends' shared install
   --profile NAME   training profile: quick, default or best (default: ${DC_TRAIN_PROFILE});
                    retrains when the installed model was trained with another profile
   -h, --help       this help
@@ -40,12 +42,14 @@ MODEL_SOURCE=""
 TRAIN_MODE="auto"   # auto | skip | force
 PROFILE_GIVEN=""    # --profile on the command line: a model of another profile is retrained
 ROLLBACK=0
+INSTALL_ONLY=0
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --model) [[ $# -ge 2 ]] || die "--model needs a file"; MODEL_SOURCE=$2; shift 2 ;;
         --skip-train) TRAIN_MODE="skip"; shift ;;
         --rollback) ROLLBACK=1; TRAIN_MODE="skip"; shift ;;
         --retrain) TRAIN_MODE="force"; shift ;;
+        --install-only) INSTALL_ONLY=1; shift ;;
         --profile) [[ $# -ge 2 ]] || die "--profile needs a name"; DC_TRAIN_PROFILE=$2; PROFILE_GIVEN=1; shift 2 ;;
         -h|--help) usage; exit 0 ;;
         *) usage >&2; die "unknown option: $1" ;;
@@ -83,23 +87,7 @@ if [[ ! -e "${DC_STATE_DIR}/apache-was-running" ]]; then
     if apache_running; then echo yes; else echo no; fi > "${DC_STATE_DIR}/apache-was-running"
 fi
 PACKAGES=(apache2 libapache2-mod-wsgi-py3 python3-venv ca-certificates curl gettext-base)
-missing=()
-for pkg in "${PACKAGES[@]}"; do
-    package_installed "${pkg}" || missing+=("${pkg}")
-done
-if [[ ${#missing[@]} -eq 0 ]]; then
-    echo "already installed: ${PACKAGES[*]}"
-else
-    echo "installing: ${missing[*]}"
-    before=$(installed_package_list)
-    export DEBIAN_FRONTEND=noninteractive
-    apt_install() { apt-get install -y -q -o DPkg::Lock::Timeout=300 --no-install-recommends "$@"; }
-    apt_install "${missing[@]}" || { apt-get update -q -o DPkg::Lock::Timeout=300 && apt_install "${missing[@]}"; }
-    # Everything that appeared now (dependencies too) is ours to purge later.
-    new_packages=$(comm -13 <(echo "${before}") <(installed_package_list))
-    for pkg in ${new_packages}; do manifest_add package "${pkg}"; done
-    echo "recorded $(grep -c '^package ' "${MANIFEST}") package(s) in ${MANIFEST}"
-fi
+install_packages "${PACKAGES[@]}"
 
 # ---------------------------------------------------------------------------
 step 2 "Application and virtualenv in ${DC_INSTALL_DIR}"
@@ -333,42 +321,12 @@ if [[ -n "${other_listen}" ]]; then
 else
     DC_LISTEN_LINE="Listen ${DC_LISTEN_ADDRESS:+${DC_LISTEN_ADDRESS}:}${DC_PORT}"
 fi
-DC_STATIC_DIR="${DC_APP_DIR}/digit_classifier/web/static"
-DC_WSGI_SCRIPT_NAME=$(basename "${DC_WSGI_SCRIPT}")
-DC_SERVER_TOKENS_LINE="# ServerTokens: left to the server's own configuration (DC_SERVER_TOKENS is empty)"
-if [[ -n "${DC_SERVER_TOKENS}" ]]; then
-    DC_SERVER_TOKENS_LINE="# DC_SERVER_TOKENS: server-wide, it changes the Server header of every site
-ServerTokens ${DC_SERVER_TOKENS}"
+prepare_site "${SCRIPT_DIR}"   # the error documents are part of the install
+if (( INSTALL_ONLY )); then
+    echo "--install-only: installed in ${DC_INSTALL_DIR} ($(( $(date +%s) - STARTED )) s); no Apache site written"
+    exit 0
 fi
-# The error documents: templates in deployment_scripts/error_documents, the limit filled in.
-if (( DC_MAX_UPLOAD_BYTES % 1048576 == 0 )); then DC_UPLOAD_LIMIT_TEXT="$(( DC_MAX_UPLOAD_BYTES / 1048576 )) MiB"
-elif (( DC_MAX_UPLOAD_BYTES % 1024 == 0 )); then DC_UPLOAD_LIMIT_TEXT="$(( DC_MAX_UPLOAD_BYTES / 1024 )) KiB"
-else DC_UPLOAD_LIMIT_TEXT="${DC_MAX_UPLOAD_BYTES} bytes"; fi
-export DC_UPLOAD_LIMIT_TEXT
-make_dir tree "${DC_ERROR_DOCS_DIR}" -m 0755 -o root -g root
-DC_ERROR_DOCUMENT_LINES=""
-DC_ERROR_DOCUMENT_JSON_LINES=""
-for doc in "${SCRIPT_DIR}"/error_documents/*.html "${SCRIPT_DIR}"/error_documents/*.json; do
-    name=$(basename "${doc}")
-    claim file "${DC_ERROR_DOCS_DIR}/${name}"
-    render "${doc}" "${DC_ERROR_DOCS_DIR}/${name}" 0644 >/dev/null
-    line="ErrorDocument ${name%.*} /_errors/${name}"
-    if [[ "${name}" == *.json ]]; then
-        DC_ERROR_DOCUMENT_JSON_LINES+="        ${line}"$'\n'
-    else
-        DC_ERROR_DOCUMENT_LINES+="    ${line}"$'\n'
-    fi
-done
-echo "error documents in ${DC_ERROR_DOCS_DIR}"
-DC_ERROR_DOCUMENT_LINES=${DC_ERROR_DOCUMENT_LINES%$'\n'}
-DC_ERROR_DOCUMENT_JSON_LINES=${DC_ERROR_DOCUMENT_JSON_LINES%$'\n'}
-export DC_APP_NAME DC_INSTALL_DIR DC_APP_DIR DC_VENV_DIR DC_DATA_DIR DC_MODEL_PATH DC_MODEL_STORE DC_MODEL_NAME \
-       DC_WSGI_SCRIPT DC_WSGI_SCRIPT_NAME DC_SECRET_KEY_FILE DC_CONF_DIR DC_PORT DC_SERVER_NAME DC_PROCESSES DC_THREADS \
-       DC_APACHE_USER DC_APACHE_GROUP DC_APACHE_LOG_DIR DC_ERROR_LOG DC_ACCESS_LOG \
-       DC_MAX_UPLOAD_BYTES DC_APACHE_BODY_LIMIT DC_LISTEN_LINE DC_STATIC_DIR DC_REPORT_DIR DC_REPORT_URL \
-       DC_SERVER_TOKENS_LINE DC_ERROR_DOCS_DIR DC_ERROR_DOCUMENT_LINES DC_ERROR_DOCUMENT_JSON_LINES \
-       DC_MAXIMUM_REQUESTS DC_RESTART_INTERVAL DC_GRACEFUL_TIMEOUT DC_SHUTDOWN_TIMEOUT DC_DEADLOCK_TIMEOUT \
-       DC_REQUEST_TIMEOUT DC_QUEUE_TIMEOUT DC_SOCKET_TIMEOUT DC_STARTUP_TIMEOUT DC_INACTIVITY_TIMEOUT
+
 SITE_BEFORE=$(site_state)
 claim file "${DC_WSGI_SCRIPT}"
 render "${SCRIPT_DIR}/site.wsgi.template" "${DC_WSGI_SCRIPT}" 0644

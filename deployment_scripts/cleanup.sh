@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Undo build_all_local.sh: stop serving the site and remove what the build made.
 #
-# Usage: sudo deployment_scripts/cleanup.sh [--purge]
+# Usage: sudo deployment_scripts/cleanup.sh [--cluster] [--purge]
+#   --cluster undo build_cluster_local.sh instead: its HAProxy, backends, namespaces,
+#             links and files (its own manifest), then the install if it made that too
 #   --purge   also remove the Debian packages the build installed (only those)
 # Removes exactly what $DC_STATE_DIR/manifest lists (every path and package the
 # build created, see lib.sh) and refuses anything else: system folders, home
@@ -17,16 +19,24 @@ source "${SCRIPT_DIR}/config_profile.sh"
 source "${SCRIPT_DIR}/lib.sh"
 
 PURGE=no
+CLUSTER=no
 STEPS=3
 for arg in "$@"; do
     case "${arg}" in
         --purge) PURGE=yes ;;
-        -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --cluster) CLUSTER=yes ;;
+        -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) die "unknown option: ${arg} (try --help)" ;;
     esac
 done
 [[ ${EUID} -eq 0 ]] || die "must run as root (it changes /etc/apache2 and removes ${DC_INSTALL_DIR}); try: sudo $0"
 
+MADE_INSTALL=""
+if [[ "${CLUSTER}" == yes ]]; then   # the cluster's manifest, and whether the cluster build made the install
+    DC_STATE_DIR="${DC_CLUSTER_STATE_DIR}"
+    MANIFEST="${DC_STATE_DIR}/manifest"
+    MADE_INSTALL=$(cat "${DC_STATE_DIR}/made-install" 2>/dev/null || true)
+fi
 if [[ ! -f "${MANIFEST}" ]]; then
     echo "no manifest ${MANIFEST}: nothing here is provably the build's, so nothing is removed."
     if [[ -e "${DC_SITE_FILE}" || -e "${DC_INSTALL_DIR}" ]]; then
@@ -40,7 +50,8 @@ REFUSED=()   # manifest lines the path guard refused: they stay in the manifest
 
 remove_entry() {  # remove_entry KIND PATH: remove one manifest entry (after the path guard)
     local kind=$1 path=$2 why f
-    why=$(path_refusal "${path}")
+    why=""
+    [[ "${kind}" == netns || "${kind}" == link ]] || why=$(path_refusal "${path}")
     if [[ -n "${why}" ]]; then
         warn "refusing to remove '${path}' (${why}); left in place"
         REFUSED+=("${kind} ${path}")
@@ -58,14 +69,18 @@ remove_entry() {  # remove_entry KIND PATH: remove one manifest entry (after the
                 if rmdir -- "${path}" 2>/dev/null; then echo "removed ${path}"
                 else warn "${path} holds files the build did not make (settings.toml?); left in place"; fi
             fi ;;
+        netns) remove_netns "${path}" ;;
+        link) remove_link "${path}" ;;
+        daemon) stop_daemon "${path}" ;;
         *) warn "unknown manifest entry '${kind} ${path}'; ignored" ;;
     esac
 }
 
 step 1 "Stop serving the site"
 APACHE_CHANGED=no
+[[ "${CLUSTER}" == no ]] || echo "(the cluster does not use the system Apache: its own daemons stop in step 2)"
 ENABLED_LINK="${DC_APACHE_CONF_DIR}/sites-enabled/${DC_APP_NAME}.conf"
-if [[ -e "${ENABLED_LINK}" || -L "${ENABLED_LINK}" ]]; then
+if [[ "${CLUSTER}" == no ]] && [[ -e "${ENABLED_LINK}" || -L "${ENABLED_LINK}" ]]; then
     if owned "${DC_SITE_FILE}"; then
         a2dissite -q "${DC_APP_NAME}"
         APACHE_CHANGED=yes
@@ -74,7 +89,7 @@ if [[ -e "${ENABLED_LINK}" || -L "${ENABLED_LINK}" ]]; then
         warn "site ${DC_APP_NAME} is enabled but the manifest does not say the build wrote it; left enabled"
     fi
 fi
-if [[ -e "${DC_STATE_DIR}/wsgi-module-enabled" ]] && command -v a2dismod >/dev/null; then
+if [[ "${CLUSTER}" == no && -e "${DC_STATE_DIR}/wsgi-module-enabled" ]] && command -v a2dismod >/dev/null; then
     a2dismod -q wsgi || true
     APACHE_CHANGED=yes
     echo "module wsgi disabled (the build had enabled it)"
@@ -121,12 +136,12 @@ if [[ "${PURGE}" == yes && ${#ours[@]} -gt 0 ]]; then
     echo "purged: ${present[*]:-nothing left to purge}"
 elif [[ ${#ours[@]} -gt 0 ]]; then
     KEEP=("${ours[@]}")
-    echo "kept ${#ours[@]} package(s) the build installed; remove them with: $0 --purge"
+    echo "kept ${#ours[@]} package(s) the build installed; remove them with: $0 $([[ ${CLUSTER} == yes ]] && echo "--cluster ")--purge"
 else
     echo "no packages recorded as installed by the build"
 fi
 
-rm -f "${DC_STATE_DIR}/apache-was-running" "${DC_STATE_DIR}/wsgi-module-enabled"
+rm -f "${DC_STATE_DIR}/apache-was-running" "${DC_STATE_DIR}/wsgi-module-enabled" "${DC_STATE_DIR}/made-install"
 if [[ ${#KEEP[@]} -gt 0 || ${#REFUSED[@]} -gt 0 ]]; then
     # The package list stays, so that a later --purge still knows what to remove,
     # and so do refused entries, for a person to look at.
@@ -146,3 +161,8 @@ if [[ ${#REFUSED[@]} -gt 0 ]]; then
     die "refused ${#REFUSED[@]} path(s) of the manifest (see the warnings above); they are still listed in ${MANIFEST}"
 fi
 echo "cleanup done"
+if [[ -n "${MADE_INSTALL}" ]]; then
+    echo "the cluster build made the install (${MADE_INSTALL}): removing it too"
+    if [[ "${PURGE}" == yes ]]; then DC_STATE_DIR="${MADE_INSTALL}" exec bash "$0" --purge; fi
+    DC_STATE_DIR="${MADE_INSTALL}" exec bash "$0"
+fi

@@ -71,6 +71,19 @@
 : "${DC_STARTUP_TIMEOUT:=30}"          # seconds to load wsgi.py (and the model) before a retry
 : "${DC_INACTIVITY_TIMEOUT:=0}"        # 0: idle processes are never restarted (the model stays loaded)
 
+# --- the local cluster (build_cluster_local.sh; docs/deployment.md) -----------
+: "${DC_CLUSTER_NAME:=dccl}"                      # prefix of namespaces, links (<= 6 characters) and folders
+: "${DC_CLUSTER_BACKENDS:=3}"                     # backends, each in its own network namespace
+: "${DC_CLUSTER_PORT:=8080}"                      # HAProxy's port on 127.0.0.1
+: "${DC_CLUSTER_NET:=198.18.0}"                   # the bridge's /24 (benchmarking range 198.18.0.0/15 only)
+: "${DC_CLUSTER_BACKEND_PORT:=5000}"              # each backend Apache's port on its own address
+: "${DC_CLUSTER_CONF_DIR:=/etc/${DC_APP_NAME}-${DC_CLUSTER_NAME}}"   # haproxy.cfg and one folder per backend
+: "${DC_CLUSTER_RUN_DIR:=/run/${DC_APP_NAME}-${DC_CLUSTER_NAME}}"    # PID files, mod_wsgi and runtime API sockets
+: "${DC_CLUSTER_LOG_DIR:=/var/log/${DC_APP_NAME}-${DC_CLUSTER_NAME}}"  # each backend's Apache logs
+: "${DC_CLUSTER_STATE_DIR:=/var/lib/${DC_APP_NAME}-${DC_CLUSTER_NAME}}"  # the cluster's own manifest
+: "${DC_CLUSTER_CHECK_INTER:=1000}"               # ms between HAProxy's health checks of a backend
+: "${DC_CLUSTER_CHECK_FALL:=2}"                   # failed checks before a backend is marked down
+
 if [[ "${DC_APACHE_BODY_LIMIT}" == 0 ]]; then
     DC_APACHE_BODY_LIMIT=$(( DC_MAX_UPLOAD_BYTES * 2 ))
 fi

@@ -152,3 +152,129 @@ remove_owned() {  # remove_owned PATH: rm -rf PATH, which must be ours (build-ti
     owned "$1" || die "refusing to remove $1: the manifest ${MANIFEST} does not say the build made it"
     rm -rf -- "$1"
 }
+
+install_packages() {  # install_packages NAME...: apt-get install the missing ones, recording every new package
+    local pkg missing=() before new_packages
+    for pkg in "$@"; do
+        package_installed "${pkg}" || missing+=("${pkg}")
+    done
+    if [[ ${#missing[@]} -eq 0 ]]; then
+        echo "already installed: $*"
+        return 0
+    fi
+    echo "installing: ${missing[*]}"
+    before=$(installed_package_list)
+    export DEBIAN_FRONTEND=noninteractive
+    apt_install() { apt-get install -y -q -o DPkg::Lock::Timeout=300 --no-install-recommends "$@"; }
+    apt_install "${missing[@]}" || { apt-get update -q -o DPkg::Lock::Timeout=300 && apt_install "${missing[@]}"; }
+    # Everything that appeared now (dependencies too) is ours to purge later.
+    new_packages=$(comm -13 <(echo "${before}") <(installed_package_list))
+    for pkg in ${new_packages}; do manifest_add package "${pkg}"; done
+    echo "recorded $(grep -c '^package ' "${MANIFEST}") package(s) in ${MANIFEST}"
+}
+
+# --- the cluster's processes and network (build_cluster_local.sh, cleanup.sh --cluster) ---
+# Manifest kinds of the cluster: "netns NAME" (a network namespace, with every process in
+# it), "link NAME" (a bridge or veth on the host) and "daemon PIDFILE" (an HAProxy or
+# Apache started by the build; the PID counts only while it is still that program).
+
+pidfile_pid() {  # pidfile_pid PIDFILE: the PID in PIDFILE when it is a live haproxy or apache2; else nothing
+    local pid exe
+    [[ -s "$1" ]] || return 0
+    pid=$(head -n 1 "$1" | tr -dc 0-9)
+    [[ -n "${pid}" ]] || return 0
+    exe=$(readlink "/proc/${pid}/exe" 2>/dev/null) || return 0
+    [[ "${exe}" == */haproxy || "${exe}" == */apache2 ]] && echo "${pid}"
+    return 0
+}
+
+pid_alive() {  # pid_alive PID: running, and not a zombie (a daemon's parent here may never reap it)
+    local state
+    state=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1) || return 1
+    [[ -n "${state}" && "${state}" != Z ]]
+}
+
+end_pids() {  # end_pids PID...: SIGTERM, up to 15 s to exit, then SIGKILL
+    local pid alive tries
+    [[ $# -gt 0 ]] || return 0
+    kill -TERM "$@" 2>/dev/null || true
+    for (( tries = 0; tries < 60; tries++ )); do
+        alive=()
+        for pid in "$@"; do pid_alive "${pid}" && alive+=("${pid}"); done
+        [[ ${#alive[@]} -gt 0 ]] || return 0
+        sleep 0.25
+    done
+    kill -KILL "${alive[@]}" 2>/dev/null || true
+}
+
+stop_daemon() {  # stop_daemon PIDFILE: end the haproxy/apache2 it names, remove the PID file
+    local pid
+    pid=$(pidfile_pid "$1")
+    if [[ -n "${pid}" ]]; then end_pids "${pid}"; echo "stopped PID ${pid} ($1)"; fi
+    rm -f -- "$1"
+}
+
+valid_net_name() {  # valid_net_name NAME: a namespace or link name the build could have made
+    [[ "$1" =~ ^[A-Za-z0-9_.-]{1,15}$ ]]
+}
+
+remove_netns() {  # remove_netns NAME: end every process inside it, then delete it (its veth ends go too)
+    valid_net_name "$1" || { warn "not a namespace name: '$1'"; return 0; }
+    ip netns list | awk '{ print $1 }' | grep -qxF -- "$1" || return 0
+    # shellcheck disable=SC2046  # one PID a word
+    end_pids $(ip netns pids "$1")
+    ip netns delete "$1"
+    echo "removed network namespace $1"
+}
+
+remove_link() {  # remove_link NAME: delete a host link (bridge or veth) when it exists
+    valid_net_name "$1" || { warn "not a link name: '$1'"; return 0; }
+    ip link show dev "$1" >/dev/null 2>&1 || return 0
+    ip link delete dev "$1"
+    echo "removed link $1"
+}
+
+set_upload_limit_text() {  # export DC_UPLOAD_LIMIT_TEXT, the upload limit in words ("10 MiB")
+    if (( DC_MAX_UPLOAD_BYTES % 1048576 == 0 )); then DC_UPLOAD_LIMIT_TEXT="$(( DC_MAX_UPLOAD_BYTES / 1048576 )) MiB"
+    elif (( DC_MAX_UPLOAD_BYTES % 1024 == 0 )); then DC_UPLOAD_LIMIT_TEXT="$(( DC_MAX_UPLOAD_BYTES / 1024 )) KiB"
+    else DC_UPLOAD_LIMIT_TEXT="${DC_MAX_UPLOAD_BYTES} bytes"; fi
+    export DC_UPLOAD_LIMIT_TEXT
+}
+
+prepare_site() {  # prepare_site SCRIPT_DIR: the error documents and the exported DC_* the site templates use
+    local script_dir=$1
+    DC_STATIC_DIR="${DC_APP_DIR}/digit_classifier/web/static"
+    DC_WSGI_SCRIPT_NAME=$(basename "${DC_WSGI_SCRIPT}")
+    DC_SERVER_TOKENS_LINE="# ServerTokens: left to the server's own configuration (DC_SERVER_TOKENS is empty)"
+    if [[ -n "${DC_SERVER_TOKENS}" ]]; then
+        DC_SERVER_TOKENS_LINE="# DC_SERVER_TOKENS: server-wide, it changes the Server header of every site"$'\n'
+        DC_SERVER_TOKENS_LINE+="ServerTokens ${DC_SERVER_TOKENS}"
+    fi
+    # The error documents: templates in deployment_scripts/error_documents, the limit filled in.
+    set_upload_limit_text
+    make_dir tree "${DC_ERROR_DOCS_DIR}" -m 0755 -o root -g root
+    DC_ERROR_DOCUMENT_LINES=""
+    DC_ERROR_DOCUMENT_JSON_LINES=""
+    local doc name line
+    for doc in "${script_dir}"/error_documents/*.html "${script_dir}"/error_documents/*.json; do
+        name=$(basename "${doc}")
+        claim file "${DC_ERROR_DOCS_DIR}/${name}"
+        render "${doc}" "${DC_ERROR_DOCS_DIR}/${name}" 0644 >/dev/null
+        line="ErrorDocument ${name%.*} /_errors/${name}"
+        if [[ "${name}" == *.json ]]; then
+            DC_ERROR_DOCUMENT_JSON_LINES+="        ${line}"$'\n'
+        else
+            DC_ERROR_DOCUMENT_LINES+="    ${line}"$'\n'
+        fi
+    done
+    echo "error documents in ${DC_ERROR_DOCS_DIR}"
+    DC_ERROR_DOCUMENT_LINES=${DC_ERROR_DOCUMENT_LINES%$'\n'}
+    DC_ERROR_DOCUMENT_JSON_LINES=${DC_ERROR_DOCUMENT_JSON_LINES%$'\n'}
+    export DC_APP_NAME DC_INSTALL_DIR DC_APP_DIR DC_VENV_DIR DC_DATA_DIR DC_MODEL_PATH DC_MODEL_STORE DC_MODEL_NAME \
+           DC_WSGI_SCRIPT DC_WSGI_SCRIPT_NAME DC_SECRET_KEY_FILE DC_CONF_DIR DC_PORT DC_SERVER_NAME DC_PROCESSES DC_THREADS \
+           DC_APACHE_USER DC_APACHE_GROUP DC_APACHE_LOG_DIR DC_ERROR_LOG DC_ACCESS_LOG \
+           DC_MAX_UPLOAD_BYTES DC_APACHE_BODY_LIMIT DC_LISTEN_LINE DC_STATIC_DIR DC_REPORT_DIR DC_REPORT_URL \
+           DC_SERVER_TOKENS_LINE DC_ERROR_DOCS_DIR DC_ERROR_DOCUMENT_LINES DC_ERROR_DOCUMENT_JSON_LINES \
+           DC_MAXIMUM_REQUESTS DC_RESTART_INTERVAL DC_GRACEFUL_TIMEOUT DC_SHUTDOWN_TIMEOUT DC_DEADLOCK_TIMEOUT \
+           DC_REQUEST_TIMEOUT DC_QUEUE_TIMEOUT DC_SOCKET_TIMEOUT DC_STARTUP_TIMEOUT DC_INACTIVITY_TIMEOUT
+}

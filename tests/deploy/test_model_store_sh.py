@@ -12,8 +12,8 @@ from tests.deploy.conftest import SCRIPTS_DIR
 
 def store_sh(tmp_path, *commands: str, keep: int = 3) -> subprocess.CompletedProcess:
     """Run ``commands`` in bash with lib.sh and model_store.sh sourced, the store under ``tmp_path``."""
-    script = "\n".join(['set -euo pipefail', f'source "{SCRIPTS_DIR}/lib.sh"', f'source "{SCRIPTS_DIR}/model_store.sh"',
-                        *commands])
+    script = "\n".join(['set -euo pipefail', f'source "{SCRIPTS_DIR}/config_profile.sh"',
+                        f'source "{SCRIPTS_DIR}/lib.sh"', f'source "{SCRIPTS_DIR}/model_store.sh"', *commands])
     env = {"PATH": "/usr/bin:/bin", "DC_INSTALL_DIR": str(tmp_path), "DC_MODEL_PATH": str(tmp_path / "model.pkl"),
            "DC_KEEP_VERSIONS": str(keep)}
     return subprocess.run(["bash", "-c", script], env=env, capture_output=True, text=True, timeout=60)

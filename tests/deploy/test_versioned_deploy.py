@@ -23,8 +23,9 @@ pytestmark = pytest.mark.slow
 
 
 def store_sh(install_dir, *commands: str) -> None:
-    script = "\n".join(["set -euo pipefail", f'source "{SCRIPTS_DIR}/lib.sh"',
-                        f'source "{SCRIPTS_DIR}/model_store.sh"', *commands, f'chmod -R go+rX "{install_dir}/models"'])
+    script = "\n".join(["set -euo pipefail", f'source "{SCRIPTS_DIR}/config_profile.sh"',
+                        f'source "{SCRIPTS_DIR}/lib.sh"', f'source "{SCRIPTS_DIR}/model_store.sh"', *commands,
+                        f'chmod -R go+rX "{install_dir}/models"'])
     env = {"PATH": "/usr/bin:/bin", "DC_INSTALL_DIR": str(install_dir),
            "DC_MODEL_PATH": str(install_dir / "model.pkl"), "DC_KEEP_VERSIONS": "3"}
     done = subprocess.run(["bash", "-c", script], env=env, capture_output=True, text=True, timeout=60)
