@@ -3,9 +3,8 @@
 Guards: empty input, formats outside PNG/JPEG/GIF/BMP/WebP/TIFF (checked on the decoded
 format, not the name), undecodable or truncated bytes (every exception Pillow raises
 while decoding becomes an ImageError), decompression bombs (pixel cap checked from the
-header before decoding), images smaller than the minimum side. Large JPEGs decode at a
-reduced scale; 1-bit, palette and 16-bit images are shrunk strip by strip, never
-expanded to full-size RGB or float.
+header before decoding), images smaller than the minimum side. Large JPEGs decode at a reduced
+scale; 1-bit, palette and 16-bit images are shrunk strip by strip, never expanded to full size.
 """
 
 from __future__ import annotations

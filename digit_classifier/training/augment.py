@@ -56,8 +56,7 @@ class AugmentConfig:
             value = getattr(self, f.name)
             if not np.isfinite(value) or value < 0:
                 raise ValueError(f"AugmentConfig.{f.name} must be a finite number >= 0, got {value!r}")
-        for name in ("thickness_prob", "invert_prob", "lowres_prob", "blur_prob", "hollow_prob",
-                     "serif_prob"):
+        for name in (f.name for f in fields(self) if f.name.endswith("_prob")):
             if getattr(self, name) > 1:
                 raise ValueError(f"AugmentConfig.{name} must be <= 1, got {getattr(self, name)!r}")
         if self.max_scale >= 1:
@@ -71,11 +70,8 @@ class AugmentConfig:
     @property
     def is_identity(self) -> bool:
         """True when no distortion is enabled (augment_batch then returns a copy)."""
-        strengths = (self.max_shift, self.max_rotation, self.max_scale, self.max_shear,
-                     self.elastic_alpha, self.thickness_prob, self.invert_prob,
-                     self.lowres_prob, self.blur_prob, self.hollow_prob,
-                     self.serif_prob)
-        return all(s == 0 for s in strengths)
+        # Every field is a strength, but for the elastic field's smoothness.
+        return all(getattr(self, f.name) == 0 for f in fields(self) if f.name != "elastic_sigma")
 
     def to_dict(self) -> dict:
         """Plain-float dict, suitable for JSON and for the model file."""
