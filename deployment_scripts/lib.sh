@@ -250,22 +250,28 @@ prepare_site() {  # prepare_site SCRIPT_DIR: the error documents and the exporte
         DC_SERVER_TOKENS_LINE="# DC_SERVER_TOKENS: server-wide, it changes the Server header of every site"$'\n'
         DC_SERVER_TOKENS_LINE+="ServerTokens ${DC_SERVER_TOKENS}"
     fi
-    # The error documents: templates in deployment_scripts/error_documents, the limit filled in.
+    # The error documents: the JSON ones as they are in deployment_scripts/error_documents, the
+    # HTML pages from one template and the table pages.txt (status|title|message); the limit filled in.
     set_upload_limit_text
     make_dir tree "${DC_ERROR_DOCS_DIR}" -m 0755 -o root -g root
     DC_ERROR_DOCUMENT_LINES=""
     DC_ERROR_DOCUMENT_JSON_LINES=""
-    local doc name line
-    for doc in "${script_dir}"/error_documents/*.html "${script_dir}"/error_documents/*.json; do
+    local doc name status title message
+    while IFS='|' read -r status title message; do
+        [[ -z "${status}" || "${status}" == \#* ]] && continue
+        DC_ERROR_STATUS=${status}
+        DC_ERROR_TITLE=${title}
+        DC_ERROR_MESSAGE=${message//'${DC_UPLOAD_LIMIT_TEXT}'/${DC_UPLOAD_LIMIT_TEXT}}
+        export DC_ERROR_STATUS DC_ERROR_TITLE DC_ERROR_MESSAGE
+        claim file "${DC_ERROR_DOCS_DIR}/${status}.html"
+        render "${script_dir}/error_documents/page.html.template" "${DC_ERROR_DOCS_DIR}/${status}.html" 0644 >/dev/null
+        DC_ERROR_DOCUMENT_LINES+="    ErrorDocument ${status} /_errors/${status}.html"$'\n'
+    done < "${script_dir}/error_documents/pages.txt"
+    for doc in "${script_dir}"/error_documents/*.json; do
         name=$(basename "${doc}")
         claim file "${DC_ERROR_DOCS_DIR}/${name}"
         render "${doc}" "${DC_ERROR_DOCS_DIR}/${name}" 0644 >/dev/null
-        line="ErrorDocument ${name%.*} /_errors/${name}"
-        if [[ "${name}" == *.json ]]; then
-            DC_ERROR_DOCUMENT_JSON_LINES+="        ${line}"$'\n'
-        else
-            DC_ERROR_DOCUMENT_LINES+="    ${line}"$'\n'
-        fi
+        DC_ERROR_DOCUMENT_JSON_LINES+="        ErrorDocument ${name%.*} /_errors/${name}"$'\n'
     done
     echo "error documents in ${DC_ERROR_DOCS_DIR}"
     DC_ERROR_DOCUMENT_LINES=${DC_ERROR_DOCUMENT_LINES%$'\n'}
