@@ -25,7 +25,6 @@ import csv
 import secrets
 import sys
 import tempfile
-import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -33,7 +32,7 @@ from typing import Iterator
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))  # bench/ is a folder of scripts, not a package
+sys.path[:0] = [str(HERE), str(HERE.parent)]  # bench/ is a folder of scripts; tests/support for the server
 
 from canvas_plan import (EDGE_MARGIN, POINTERS, SPEEDS, STROKES_FILE, Drawing, Stroke,  # noqa: E402,F401
                          Style, load_styles, plan_drawings)
@@ -49,26 +48,15 @@ def serve_app(model_path: Path | None) -> Iterator[str]:
 
     The pad works without a model: the page then only warns that predictions are off.
     """
-    from werkzeug.serving import WSGIRequestHandler, make_server
-
     from digit_classifier.web import create_app
-
-    class QuietHandler(WSGIRequestHandler):
-        def log_request(self, *args, **kwargs) -> None:  # one line per static file is noise here
-            pass
+    from tests.support.servers import serve_in_thread
 
     with tempfile.TemporaryDirectory() as scratch:
         model = model_path if model_path is not None else Path(scratch) / "no-model.pkl"
         app = create_app({"TESTING": True, "SECRET_KEY": secrets.token_hex(16),
                           "MODEL_PATH": str(model), "WTF_CSRF_ENABLED": True})
-        server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield f"http://127.0.0.1:{server.server_port}"
-        finally:
-            server.shutdown()
-            thread.join(timeout=10)
+        with serve_in_thread(app, quiet=True) as url:  # one log line per static file is noise here
+            yield url
 
 
 # The submit handler's own call (static/js/drawpad.js): canvas.toBlob(callback, "image/png").
