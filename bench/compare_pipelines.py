@@ -21,6 +21,7 @@ import csv
 import json
 import sys
 import time
+from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -36,7 +37,8 @@ from digit_classifier.predictor import Predictor  # noqa: E402
 CHUNK = 250
 #: Per-image columns of the JSON report's ``images`` rows.
 IMAGE_COLUMNS = ("set", "file", "label", "kind", "ours_digit", "ours_prob", "ours_confident",
-                 "ours_refusal", "plain_digit", "plain_prob", "plain_confident", "plain_refusal")
+                 "ours_refusal", "plain_digit", "plain_prob", "plain_confident", "plain_refusal",
+                 "ours_candidate")
 
 
 def find_sets(roots: list[Path], split: str) -> dict[str, Path]:
@@ -66,15 +68,16 @@ def read_labels(folder: Path) -> list[dict]:
 
 
 def run_ours(predictor: Predictor, paths: list[Path]) -> list[dict]:
-    """One result dict per image (digit, prob, confident, refusal) through ``predict_many``."""
+    """One result dict per image (digit, prob, confident, refusal, the winning candidate)
+    through ``predict_many``."""
     out = []
     for outcome in predictor.predict_many(paths):
         if hasattr(outcome, "digit"):
             out.append({"digit": outcome.digit, "prob": round(outcome.probability, 5),
-                        "confident": outcome.confident, "refusal": None})
+                        "confident": outcome.confident, "refusal": None, "candidate": outcome.candidate})
         else:
             out.append({"digit": None, "prob": None, "confident": False,
-                        "refusal": getattr(outcome, "code", type(outcome).__name__)})
+                        "refusal": getattr(outcome, "code", type(outcome).__name__), "candidate": None})
     return out
 
 
@@ -103,10 +106,11 @@ def figures(items: list[dict], pipeline: str) -> dict:
     right = np.array([it[pipeline]["digit"] == it["label"] for it in items])
     refused = np.array([it[pipeline]["refusal"] is not None for it in items])
     flagged = np.array([it[pipeline]["confident"] for it in items])
+    winners = Counter(it[pipeline].get("candidate") for it in items) - Counter({None: n})
     return {"n": n, "accuracy": float(right.mean()), "refused": float(refused.mean()),
             "refused_count": int(refused.sum()),
             "confident_precision": float(right[flagged].mean()) if flagged.any() else None,
-            "confident_coverage": float(flagged.mean())}
+            "confident_coverage": float(flagged.mean()), "winners": dict(winners)}
 
 
 def summarise(items: list[dict]) -> dict:
@@ -137,7 +141,7 @@ def to_json(report: dict, items: list[dict]) -> str:
     (values in ``IMAGE_COLUMNS`` order), so the per-image results stay small and greppable."""
     rows = [[it["set"], it["file"], it["label"], it["kind"]]
             + [it[p][k] for p in ("ours", "plain") for k in ("digit", "prob", "confident", "refusal")]
-            for it in items]
+            + [it["ours"]["candidate"]] for it in items]
     head = json.dumps({**report, "image_columns": list(IMAGE_COLUMNS)}, indent=1)
     body = ",\n  ".join(json.dumps(row) for row in rows)
     return head[:-2] + ',\n "images": [\n  ' + body + "\n ]\n}\n"
@@ -158,8 +162,8 @@ def markdown(report: dict) -> str:
              "Folders: " + ", ".join(f"`{f}`" for f in report["folders"].values())
              + " (eval sets from `bench/eval_sets/make.py --out DIR`, defaults n=1000, seed 0).",
              "",
-             "| set | kind | n | ours acc | ours refused | ours conf | plain acc | plain refused | plain conf |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "| set | kind | n | ours acc | ours refused | ours conf | plain acc | plain refused | plain conf | ours: winning candidates |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for name, kinds in report["sets"].items():
         for kind, f in kinds.items():
             o, p = f["ours"], f["plain"]
@@ -167,7 +171,8 @@ def markdown(report: dict) -> str:
             lines.append(f"| {name} | {label} | {o['n']} | {_pct(o['accuracy'])} | {_pct(o['refused'])} | "
                          f"{_pct(o['confident_precision'])} / {_pct(o['confident_coverage'])} | "
                          f"{_pct(p['accuracy'])} | {_pct(p['refused'])} | "
-                         f"{_pct(p['confident_precision'])} / {_pct(p['confident_coverage'])} |")
+                         f"{_pct(p['confident_precision'])} / {_pct(p['confident_coverage'])} | "
+                         + ", ".join(f"{w} {c}" for w, c in sorted(o["winners"].items())) + " |")
     return "\n".join(lines) + "\n"
 
 
