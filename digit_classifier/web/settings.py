@@ -15,7 +15,6 @@ from typing import Any, Mapping
 from flask import Flask
 
 from digit_classifier import config as package_config
-from digit_classifier.config import ENV_PREFIX  # noqa: F401  (tests clear the variables by it)
 from digit_classifier.web.model_store import check_name as check_model_name
 
 INSTANCE_FILE = "settings.toml"

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from digit_classifier.web import create_app
-from digit_classifier.web.settings import ENV_PREFIX
+from digit_classifier.config import ENV_PREFIX
 from tests.support.apps import build_app, make_config
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64

@@ -13,7 +13,7 @@ import pytest
 
 from digit_classifier.config import SETTINGS
 from digit_classifier.web import create_app
-from digit_classifier.web.settings import ENV_PREFIX
+from digit_classifier.config import ENV_PREFIX
 
 REPO = Path(__file__).resolve().parents[2]
 KEY = "k" * 40
