@@ -209,6 +209,15 @@ def deskew_one(image: np.ndarray) -> np.ndarray:
     return flat[idx] * (1 - frac) + flat[idx + 1] * frac
 
 
+def finish_one(image: np.ndarray, deskew_image: bool) -> np.ndarray:
+    """``prepare_mnist``'s step for one (28, 28) float32 image already in [0, 1] (the
+    placing stage's own output, so the range check is skipped) -> (28, 28) float32 in [0, 1]."""
+    if not deskew_image:
+        return image
+    one = deskew_one(image)
+    return np.minimum(np.maximum(one, 0.0, out=one), 1.0, out=one)
+
+
 def prepare_mnist(images: np.ndarray, deskew_images: bool = False,
                   chunk: int = 8192) -> np.ndarray:
     """Final normalisation shared by training and serving.
@@ -230,8 +239,7 @@ def prepare_mnist(images: np.ndarray, deskew_images: bool = False,
     else:
         raise ValueError(f"images must be uint8 or float; got dtype {arr.dtype}")
     if deskew_images and len(x) == 1:
-        one = deskew_one(x[0])
-        x = np.minimum(np.maximum(one, 0.0, out=one), 1.0, out=one)[None]
+        x = finish_one(x[0], True)[None]
     elif deskew_images:
         x = np.concatenate([deskew(x[i:i + chunk]) for i in range(0, len(x), chunk)]
                            or [x])

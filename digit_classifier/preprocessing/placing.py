@@ -25,7 +25,8 @@ def place(crop: Crop, config: PreprocessConfig) -> Placed:
     """One Crop -> Placed. "mnist" mode: stroke-width normalisation (``stroke_norm``, and
     the crop's ``normalise``),
     longer side to 20 px, centre of mass at (14, 14); "center" mode: the square resized to
-    28x28. Both end with ``mnist_form.prepare_mnist`` (deskew as ``config.deskew``)."""
+    28x28. Both end with ``mnist_form.finish_one``, ``prepare_mnist``'s step for one image
+(deskew as ``config.deskew``)."""
     pixels = crop.pixels
     if config.mode == "center":
         method = Image.Resampling.BOX if pixels.shape[0] > 28 else Image.Resampling.LANCZOS
@@ -35,8 +36,7 @@ def place(crop: Crop, config: PreprocessConfig) -> Placed:
         if config.stroke_norm and crop.normalise:
             pixels = mnist_form.normalise_stroke(pixels, crop.mask)
         image28 = mnist_form.place_by_mass(mnist_form.fit_box(pixels))
-    final = mnist_form.prepare_mnist(image28[None], deskew_images=config.deskew)[0]
-    return Placed(pixels, final.reshape(28, 28))
+    return Placed(pixels, mnist_form.finish_one(image28, config.deskew))
 
 
 def place_all(crops: list[Crop], config: PreprocessConfig) -> list[Placed]:

@@ -19,18 +19,22 @@ def ink_levels(grey: np.ndarray) -> np.ndarray | None:
     """(h, w) float grey in [0, 1] -> (h, w) float32 ink in [0, 1] (ink bright, background 0),
     or None when the picture is uniform.
 
-    Polarity: a border ring brighter than the picture's mean is paper, so the picture is
-    inverted. Then min/max scaling and the ring's median subtracted as the background."""
+    Polarity: a border ring brighter than the picture's mean is paper, so ink is dark.
+    The ring's median is the background (0) and the far end of the range the full ink (1):
+    min/max scaling with the background subtracted, in one step."""
     g = np.asarray(grey, np.float32)
-    ring = np.concatenate([g[0], g[-1], g[1:-1, 0], g[1:-1, -1]])
-    if ring.mean() > g.mean():
-        g, ring = 1.0 - g, 1.0 - ring
     lo, hi = float(g.min()), float(g.max())
     if hi <= lo:
         return None
-    background = (float(np.median(ring)) - lo) / (hi - lo)
-    scale = np.float32(1.0 / ((hi - lo) * max(1.0 - background, 1e-6)))
-    ink = (g - np.float32(lo + background * (hi - lo))) * scale
+    ring = np.concatenate((g[0], g[-1], g[1:-1, 0], g[1:-1, -1]))
+    dark_ink = float(ring.mean()) > float(g.mean())
+    ring.sort()
+    mid = ring.size // 2
+    background = float(ring[mid]) if ring.size % 2 else 0.5 * (float(ring[mid - 1]) + float(ring[mid]))
+    full = lo if dark_ink else hi
+    span = max(abs(full - background), 1e-6 * (hi - lo))
+    ink = g - np.float32(background)
+    ink *= np.float32((-1.0 if dark_ink else 1.0) / span)
     return np.clip(ink, 0.0, 1.0, out=ink)
 
 

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import math
+from typing import Callable
+
 import numpy as np
 
 from digit_classifier.preprocessing.components import (Components, Runs, at_edge, box_gaps,
-                                                       component_stats, find_runs, run_stats)
+                                                       component_stats, find_runs, paint, run_stats)
+from digit_classifier.preprocessing.mnist_form import dilate
+
+#: (n,) bool component flags -> (h, w) bool mask of those components' pixels.
+Painter = Callable[[np.ndarray], np.ndarray]
 
 def _rules(c: Components, shape: tuple[int, int]) -> np.ndarray:
     """(n,) bool: ruled lines, much longer than thick and spanning nearly the whole picture.
@@ -24,6 +31,18 @@ def _rules(c: Components, shape: tuple[int, int]) -> np.ndarray:
 #: of at least ``FRAME_CONTENT`` of its mass inside its box is a frame drawn round the digit.
 FRAME_FILL = 0.25
 FRAME_CONTENT = 0.1
+#: ... and when the hollow component is drawn like a frame, not like an outlined
+#: (hollow-lettered) digit, which is an outer contour holding the contours of its
+#: counters: a frame is convex (a box, a ring), filling at least ``FRAME_CONVEX`` of its
+#: box row by row and column by column (an ellipse: 0.79; an outlined "9": about 0.6), ...
+FRAME_CONVEX = 0.7
+#: ... and its inside ink does not follow its line: under ``OUTLINE_SHARE`` of that ink lies
+#: within ``OUTLINE_GAP`` x the box's longer side of it (a counter's contour lies a
+#: stroke's width inside the outer one; a digit written in a frame mostly further in).
+OUTLINE_GAP = 0.15
+OUTLINE_SHARE = 0.8
+#: The outline test runs on the frame's box pooled to at most this many pixels a side.
+OUTLINE_GRID = 64
 #: An inside component seeds the digit, in preference to a heavier one cut by the
 #: picture's edge, when it has at least this fraction of that one's mass ...
 EDGE_SEED_SHARE = 0.2
@@ -37,10 +56,11 @@ EDGE_OBJECT_GAP = 0.15
 EDGE_OBJECT_THICKER = 1.8
 
 
-def _frames(c: Components, candidates: np.ndarray) -> np.ndarray:
+def _frames(c: Components, candidates: np.ndarray, painter: Painter | None = None) -> np.ndarray:
     """(n,) bool: boxes or circles drawn round other ink (a form's field, a ring round the
     answer), hollow and holding, strictly inside their box, a component with at least
-    ``FRAME_CONTENT`` of their mass. A "0" holds nothing that heavy."""
+    ``FRAME_CONTENT`` of their mass. A "0" holds nothing that heavy. With ``painter``, a
+    hollow component whose inside ink follows its line (``_outlined``) is no frame."""
     n = c.area.size
     frames = np.zeros(n, bool)
     box_area = (c.bottom - c.top + 1) * (c.right - c.left + 1)
@@ -50,9 +70,50 @@ def _frames(c: Components, candidates: np.ndarray) -> np.ndarray:
         return frames
     inside = ((c.top[None, :] > c.top[rows, None]) & (c.bottom[None, :] < c.bottom[rows, None])
               & (c.left[None, :] > c.left[rows, None]) & (c.right[None, :] < c.right[rows, None])
-              & candidates[None, :] & (c.mass[None, :] >= FRAME_CONTENT * c.mass[rows, None]))
-    frames[rows] = inside.any(axis=1)
+              & candidates[None, :])
+    heavy = inside & (c.mass[None, :] >= FRAME_CONTENT * c.mass[rows, None])
+    frames[rows] = heavy.any(axis=1)
+    if painter is not None:
+        for k in np.flatnonzero(frames[rows]):
+            frames[rows[k]] = not _outlined(c, int(rows[k]), inside[k], painter)
     return frames
+
+
+def _outlined(c: Components, line: int, held: np.ndarray, painter: Painter) -> bool:
+    """True when hollow component ``line``, holding the components ``held`` ((n,) bool),
+    is drawn like an outlined digit rather than a frame: not convex (``FRAME_CONVEX``), or
+    with the held ink following its line (``OUTLINE_GAP``, ``OUTLINE_SHARE``)."""
+    box = (slice(int(c.top[line]), int(c.bottom[line]) + 1),
+           slice(int(c.left[line]), int(c.right[line]) + 1))
+    one = np.zeros(c.area.size, bool)
+    one[line] = True
+    longer = max(c.bottom[line] - c.top[line], c.right[line] - c.left[line]) + 1
+    step = max(1, math.ceil(longer / OUTLINE_GRID))
+    ring = _pool(painter(one)[box], step)
+    if min(_span_fill(ring), _span_fill(ring.T)) < FRAME_CONVEX:
+        return True
+    ink = _pool(painter(held)[box], step)
+    near = dilate(ring, 2 * math.ceil(OUTLINE_GAP * longer / step) + 1)
+    return int((near & ink).sum()) >= OUTLINE_SHARE * int(ink.sum())
+
+
+def _span_fill(mask: np.ndarray) -> float:
+    """Share of (h, w) ``mask``'s box covered by each row's span, first to last pixel
+    (1 for a box, pi/4 for an ellipse, less for a shape with bays)."""
+    rows = mask.any(axis=1)
+    first = np.argmax(mask, axis=1)
+    last = mask.shape[1] - np.argmax(mask[:, ::-1], axis=1)
+    return float(((last - first) * rows).sum()) / mask.size
+
+
+def _pool(mask: np.ndarray, step: int) -> np.ndarray:
+    """Boolean (h, w) ``mask`` -> (ceil(h/step), ceil(w/step)): any pixel set in each block."""
+    if step == 1:
+        return mask
+    h, w = mask.shape
+    padded = np.zeros((-(-h // step) * step, -(-w // step) * step), bool)
+    padded[:h, :w] = mask
+    return padded.reshape(padded.shape[0] // step, step, padded.shape[1] // step, step).any(axis=(1, 3))
 
 
 def _edge_objects(c: Components, edge: np.ndarray, digit: int) -> np.ndarray:
@@ -80,14 +141,14 @@ def _seed(c: Components, eligible: np.ndarray, edge: np.ndarray) -> int:
 
 
 def choose(c: Components, shape: tuple[int, int], min_mass_frac: float = 0.03,
-           reach: float = 0.5) -> np.ndarray:
+           reach: float = 0.5, painter: Painter | None = None) -> np.ndarray:
     """(n,) bool: the components that make up the digit (all False if none qualifies).
 
     Seeds with the heaviest component that is not a ruled line or a frame (preferring
     one inside the picture, see ``_seed``), then repeatedly adds components with at
     least ``min_mass_frac`` of its mass whose bounding box lies within ``reach`` x
     (group's longest side) of the group's box; objects cut by the edge (``_edge_objects``)
-    never join an inside seed.
+    never join an inside seed. ``painter`` draws components, for the frames' outline test.
     """
     n = c.area.size
     candidates = c.area >= 2
@@ -98,7 +159,7 @@ def choose(c: Components, shape: tuple[int, int], min_mass_frac: float = 0.03,
     chosen = np.zeros(n, bool)
     if not eligible.any():
         return chosen
-    framed = eligible & ~_frames(c, eligible)
+    framed = eligible & ~_frames(c, eligible, painter)
     eligible = framed if framed.any() else eligible
     edge = at_edge(c, shape)
     seed = _seed(c, eligible, edge)
@@ -125,7 +186,8 @@ def select_digit(labels: np.ndarray, n: int, weight: np.ndarray,
     (see ``choose``). Empty if none."""
     if n == 0:
         return np.zeros(labels.shape, bool)
-    chosen = choose(component_stats(labels, n, weight), labels.shape, min_mass_frac, reach)
+    chosen = choose(component_stats(labels, n, weight), labels.shape, min_mass_frac, reach,
+                    lambda flags: np.concatenate(([False], flags))[labels])
     keep = np.zeros(n + 1, bool)
     keep[1:] = chosen
     return keep[labels]
@@ -145,4 +207,5 @@ def digit_runs(mask: np.ndarray, weight: np.ndarray) -> tuple[Runs, np.ndarray]:
         # pixels, ruled-line shape or not (its fallback), so its statistics are not needed.
         keep = int((runs.stop - runs.start).sum()) >= 2
         return runs, np.full(runs.row.size, keep)
-    return runs, choose(run_stats(runs, weight), mask.shape)[runs.label]
+    painter = lambda flags: paint(runs, flags[runs.label]) > 0  # noqa: E731
+    return runs, choose(run_stats(runs, weight), mask.shape, painter=painter)[runs.label]

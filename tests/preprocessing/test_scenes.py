@@ -191,3 +191,31 @@ def test_frames_are_hollow_outlines_holding_heavy_ink():
     runs = components.find_runs(ring)
     stats = components.run_stats(runs, ring.astype(np.float32))
     assert not selection._frames(stats, stats.area >= 2).any()
+
+
+def _outlined(pixels: np.ndarray) -> np.ndarray:
+    """(28, 28) MNIST digit -> (280, 280) bool: the contours of its strokes, 2-3 px thick
+    (a hollow-lettered digit): the outer contour and the contours of its counters."""
+    from digit_classifier.preprocessing.mnist_form import dilate
+
+    solid = np.asarray(Image.fromarray(pixels).resize((280, 280), Image.Resampling.BICUBIC)) > 100
+    return solid & dilate(~solid, 5)
+
+
+@pytest.mark.parametrize("index", [7, 9, 12, 20])  # "9"s: a loop and a tail
+def test_an_outlined_digit_is_not_a_frame_round_its_counter(index):
+    """The counter's contour lies a stroke's width inside the outer one: the rules keep
+    both contours (the old frame rule read the counter alone, as a "0")."""
+    from digit_classifier.preprocessing import components, selection
+
+    pixels, label = f.mnist_digit(index)
+    assert label == 9
+    line = _outlined(pixels)
+    runs = components.find_runs(line)
+    stats = components.run_stats(runs, line.astype(np.float32))
+    assert stats.area.size >= 2                                   # outer contour + counter
+    assert selection._frames(stats, stats.area >= 2).any()      # hollow, holding heavy ink
+    painter = lambda flags: components.paint(runs, flags[runs.label]) > 0  # noqa: E731
+    assert not selection._frames(stats, stats.area >= 2, painter).any()
+    trace = trace_image(_png_of(1.0 - line.astype(np.float32)))
+    assert trace.mask.sum() >= 0.95 * line.sum()                # every contour is the digit
