@@ -23,10 +23,9 @@ class Placed:
 
 def place(crop: Crop, config: PreprocessConfig) -> Placed:
     """One Crop -> Placed. "mnist" mode: stroke-width normalisation (``stroke_norm``, and
-    the crop's ``normalise``),
-    longer side to 20 px, centre of mass at (14, 14); "center" mode: the square resized to
-    28x28. Both end with ``mnist_form.finish_one``, ``prepare_mnist``'s step for one image
-(deskew as ``config.deskew``)."""
+    the crop's ``normalise``), longer side to 20 px, centre of mass at (14, 14); "center"
+    mode: the square resized to 28x28. Both end with ``mnist_form.finish_one``,
+    ``prepare_mnist``'s step for one image (deskew as ``config.deskew``)."""
     pixels = crop.pixels
     if config.mode == "center":
         method = Image.Resampling.BOX if pixels.shape[0] > 28 else Image.Resampling.LANCZOS

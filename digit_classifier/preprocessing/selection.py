@@ -14,6 +14,7 @@ from digit_classifier.preprocessing.mnist_form import dilate
 #: (n,) bool component flags -> (h, w) bool mask of those components' pixels.
 Painter = Callable[[np.ndarray], np.ndarray]
 
+
 def _rules(c: Components, shape: tuple[int, int]) -> np.ndarray:
     """(n,) bool: ruled lines, much longer than thick and spanning nearly the whole picture.
 
