@@ -16,6 +16,7 @@ from digit_classifier.config import DEFAULT_CONFIDENCE_THRESHOLD
 from digit_classifier.nn import MLP
 from digit_classifier.preprocessing import (ImageError, PreprocessConfig, Trace, candidate_rows,
                                            trace_candidates)
+from digit_classifier.preprocessing.crops import SAME_PLACE
 
 #: A confident answer is also one no other candidate contests: none reads another digit
 #: with a top probability of this much or more.
@@ -23,9 +24,6 @@ CONTEST = 0.5
 #: The margin a candidate must win by when the other one is the likelier reading. Measured
 #: on the dev halves (docs/preprocessing.md): 0.2.
 MARGIN = 0.2
-#: The rules' crop and the plain crop "agree on the digit's place" when the rules' box
-#: covers at least this share of the plain box's area (``Trace.extent``).
-SAME_PLACE = 0.7
 
 
 def choose_candidate(names: list[str], probabilities: np.ndarray, threshold: float,
@@ -38,7 +36,8 @@ def choose_candidate(names: list[str], probabilities: np.ndarray, threshold: flo
     rules' box and the plain box cover about the same place (``SAME_PLACE``), the rules
     left nothing big out and the plain crop, which keeps every grey level, is preferred;
     when the rules kept much less than the plain box (a table, a caption, ruled lines
-    left out), the rules are preferred. The answer is confident when its top probability
+    left out), the rules are preferred. The "filled" crop (present only for a textured
+    plain crop in the rules' place) competes on its probability alone. The answer is confident when its top probability
     reaches ``threshold`` and no other candidate reads another digit with ``CONTEST`` or more.
     """
     top = probabilities.max(axis=1)
@@ -60,7 +59,7 @@ class Prediction:
 
     ``probabilities`` are the 10 calibrated class probabilities (they sum to 1);
     ``image28`` is the ``(28, 28)`` float32 input in [0, 1] the model saw, and
-    ``candidate`` names the preprocessing hypothesis it came from ("rules", "plain").
+    ``candidate`` names the preprocessing hypothesis it came from ("rules", "plain", "filled").
     """
 
     digit: int
@@ -114,7 +113,7 @@ class Predictor:
     def predict_traced(self, source) -> tuple[Prediction, Trace]:
         """``predict`` plus the Trace of the winning candidate (for the result page).
 
-        The k (<= 2) candidate rows go through the one-row serving path
+        The k (<= 3) candidate rows go through the one-row serving path
         (``MLP.predict_proba_one``): on this machine a 2-row batch through the matrix
         path took 1.6-28 ms against 0.3-0.45 ms for the two rows one by one."""
         traces = trace_candidates(source, self.preprocess_config)

@@ -1,5 +1,6 @@
 """Stage: ink maps -> the candidate crops of the digit ("rules": ruled lines erased, the digit's
-components chosen; "plain": the bounding box of the picture's grey ink, ``plain``)."""
+components chosen; "plain": the bounding box of the picture's grey ink, ``plain``; "filled":
+the plain crop with its small gaps closed, for hollow, pattern-filled and dry-brush strokes)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,17 @@ from digit_classifier.preprocessing import components, plain, rules, selection
 from digit_classifier.preprocessing.config import PreprocessConfig
 from digit_classifier.preprocessing.ink_map import InkMap
 from digit_classifier.preprocessing.loading import ImageError
-from digit_classifier.preprocessing.mnist_form import dilate
+from digit_classifier.preprocessing.mnist_form import close_gaps, dilate, fit_box
 from digit_classifier.preprocessing.threshold import ink_threshold, soft_ink
+
+#: The rules' crop and the plain crop "read the same place" when the rules' box covers at
+#: least this share of the plain box's area (``box_share``).
+SAME_PLACE = 0.7
+#: The plain crop is "textured" (dots, hatching, an outline's counter, dry-brush gaps) when
+#: closing its 2 px gaps at the 20 px scale adds at least this share of ink (``filled_crop``).
+#: Measured on the dev halves (docs/preprocessing.md): clean strokes gain 1-8%, outlined
+#: and brush digits 6-65%.
+FILL_GAIN = 0.1
 
 
 @dataclass(frozen=True)
@@ -20,8 +30,9 @@ class Crop:
     """A crop of an ink map: ``digit`` (h, w) bool, the selected pixels in the whole ink
     map; ``pixels`` (hc, wc) float32 soft ink in [0, 1]; ``mask`` (hc, wc) bool, the
     selected pixels inside the crop (None in "center" mode). ``name`` names the
-    hypothesis ("rules", "plain", "center"), ``source`` the ink map it was cut from, and
-    ``normalise`` whether the stroke width may be normalised before placing."""
+    hypothesis ("rules", "plain", "filled", "center"), ``source`` the ink map it was cut from, and
+    ``normalise`` whether the stroke width may be normalised before placing;
+    ``lines_erased`` whether the rules erased ruled lines to find it."""
 
     digit: np.ndarray
     pixels: np.ndarray
@@ -29,6 +40,7 @@ class Crop:
     name: str = "rules"
     source: InkMap | None = None
     normalise: bool = True
+    lines_erased: bool = False
 
 
 def candidates(maps: list[InkMap], config: PreprocessConfig) -> list[Crop]:
@@ -36,7 +48,8 @@ def candidates(maps: list[InkMap], config: PreprocessConfig) -> list[Crop]:
 
     "rules": the first map in which the rules find a digit (``digit_crop``); "plain": the
     bounding box of the grey ink of the picture as it is (``plain_crop``), present whenever
-    the picture has ink ("center" mode: the one "center" crop). Raises ImageError ``no_ink``
+    the picture has ink; "filled": the plain crop closed (``filled_crop``), when it is
+    textured and reads the rules' place ("center" mode: the one "center" crop). Raises ImageError ``no_ink``
     when no pixel of the picture clears the ink threshold (``threshold.ink_threshold``:
     noise only)."""
     whole = maps[-1]
@@ -53,6 +66,8 @@ def candidates(maps: list[InkMap], config: PreprocessConfig) -> list[Crop]:
             pass  # no digit on an isolated sheet (a bold stroke, a blank page): read on
     if whole_ink[0].any():  # the threshold saw ink, not noise only
         found.extend(crop for crop in [plain_crop(whole)] if crop is not None)
+    if [crop.name for crop in found] == ["rules", "plain"]:
+        found.extend(crop for crop in [filled_crop(*found)] if crop is not None)
     if not found:
         raise ImageError("no_ink", "no ink was found: the image is blank or noise only")
     return found
@@ -70,6 +85,30 @@ def plain_crop(ink: InkMap) -> Crop | None:
     return Crop(digit, levels[found], digit[found], "plain", ink, normalise=False)
 
 
+def box_share(mask: np.ndarray) -> float:
+    """Area of the bounding box of (h, w) bool ``mask`` as a share of its whole area, in
+    [0, 1] (0 when nothing is set)."""
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    if rows.size == 0:
+        return 0.0
+    return float((rows[-1] - rows[0] + 1) * (cols[-1] - cols[0] + 1)) / mask.size
+
+
+def filled_crop(rules_crop: Crop, plain: Crop) -> Crop | None:
+    """The "filled" Crop: the plain crop fitted to the 20 px box with its gaps closed
+    (``mnist_form.close_gaps``; strokes not normalised), or None when the hypothesis does
+    not apply: the rules read another place than the plain box (``SAME_PLACE``), erased
+    ruled lines (closing would weld them back on), or the closing adds less than
+    ``FILL_GAIN`` of ink (clean strokes, which the other crops already read)."""
+    if rules_crop.lines_erased or box_share(rules_crop.digit) < SAME_PLACE * box_share(plain.digit):
+        return None
+    fitted = fit_box(plain.pixels)
+    closed = close_gaps(fitted)
+    if closed.sum() < (1.0 + FILL_GAIN) * fitted.sum():
+        return None
+    return Crop(plain.digit, closed, closed > 0.5, "filled", plain.source, normalise=False)
+
+
 def digit_crop(flat: np.ndarray, config: PreprocessConfig, source: InkMap | None = None,
                known: tuple | None = None) -> Crop:
     """(h, w) ink map -> the rules' Crop of the digit ("rules"). ``known``:
@@ -82,16 +121,17 @@ def digit_crop(flat: np.ndarray, config: PreprocessConfig, source: InkMap | None
         erased = rules.erase_rules(flat, thresholds[0])
         if erased is not flat:  # lines were removed: the thresholds move too
             found = _digit_components(*soft_ink(erased, ink_threshold(erased)))
+    lines_erased = found is not None
     if found is None:
         # No rules, or the "rules" were the only ink (a straight "1" drawn edge to edge).
         found = _digit_components(*(mask_soft or soft_ink(flat, thresholds)))
     if found is None:
         raise ImageError("no_ink", "no digit-like ink was found (only specks or lines)")
-    return _box(*found, source)
+    return _box(*found, source, lines_erased)
 
 
 def _box(soft: np.ndarray, mask: np.ndarray, runs: components.Runs, in_digit: np.ndarray,
-         source: InkMap | None) -> Crop:
+         source: InkMap | None, lines_erased: bool) -> Crop:
     """The Crop round the runs flagged ``in_digit`` (see ``_digit_components``)."""
     whole = bool(in_digit.all())
     # When every run is kept the digit is the whole mask: no need to select or repaint.
@@ -102,7 +142,8 @@ def _box(soft: np.ndarray, mask: np.ndarray, runs: components.Runs, in_digit: np
     digit = mask if whole else components.paint(runs, in_digit) > 0
     crop_mask = digit[box]
     # Keep anti-aliased edges and rule crossings next to the chosen strokes (2 px).
-    return Crop(digit, soft[box] * dilate(crop_mask, 5), crop_mask, "rules", source)
+    return Crop(digit, soft[box] * dilate(crop_mask, 5), crop_mask, "rules", source,
+                lines_erased=lines_erased)
 
 
 def _digit_components(mask: np.ndarray, soft: np.ndarray):

@@ -5,7 +5,8 @@ The stages, each in its own module and each a function of the previous one's out
 ``sheet.views`` (a photographed sheet with its surround painted over, then the picture
 as it is) -> ``ink_map.from_views`` (best-contrast channel, polarity from the border,
 smooth background removed) -> ``crops.candidates`` (the rules' crop: ruled lines
-erased, the digit's components kept; and the plain bounding box of all the ink) ->
+erased, the digit's components kept; the plain bounding box of all the ink; and, for a
+textured plain crop, the same with its small gaps closed) ->
 ``placing.place_all`` (stroke-width normalisation, longer side to 20 px, centre of mass
 at (14, 14), then ``prepare_mnist``, the final step applied to MNIST training data).
 The choice among the candidates is the network's (``Predictor``); preprocessing stays
@@ -35,16 +36,13 @@ class Trace:
     mask: np.ndarray            # (h, w) bool, the selected digit pixels
     crop: np.ndarray            # (hc, wc) the cropped ink before fitting
     image28: np.ndarray         # (28, 28) the final image (after prepare_mnist)
-    candidate: str = "rules"    # the hypothesis: "rules", "plain" or "center"
+    candidate: str = "rules"    # the hypothesis: "rules", "plain", "filled" or "center"
 
     @property
     def extent(self) -> float:
         """Area of the bounding box of ``mask`` as a share of the picture, in [0, 1]
         (0 when nothing is selected): how much of the picture the hypothesis reads."""
-        rows, cols = np.flatnonzero(self.mask.any(axis=1)), np.flatnonzero(self.mask.any(axis=0))
-        if rows.size == 0:
-            return 0.0
-        return float((rows[-1] - rows[0] + 1) * (cols[-1] - cols[0] + 1)) / self.mask.size
+        return crops.box_share(self.mask)
 
 
 def prepare_mnist(images: np.ndarray, config: PreprocessConfig = PreprocessConfig()) -> np.ndarray:
@@ -54,7 +52,7 @@ def prepare_mnist(images: np.ndarray, config: PreprocessConfig = PreprocessConfi
 
 
 def trace_candidates(source: ImageSource, config: PreprocessConfig = PreprocessConfig()) -> list[Trace]:
-    """One image -> the Trace of each candidate (1 or 2; the rules' choice first).
+    """One image -> the Trace of each candidate (1 to 3; the rules' choice first).
 
     Raises ImageError (a ValueError with ``.code``): unreadable input, or ``no_ink``
     when the image holds no ink at all (blank, uniform, noise only)."""

@@ -40,3 +40,70 @@ def test_the_plain_crop_is_the_bounding_box_of_all_the_ink():
 def test_center_mode_has_one_candidate():
     traces = trace_candidates(f.digit_png_bytes(3), PreprocessConfig(mode="center"))
     assert [t.candidate for t in traces] == ["center"]
+
+
+def _solid(index: int) -> np.ndarray:
+    """(224, 224) bool: MNIST test digit ``index`` scaled 8x (bicubic), thickened 4 px, at 0.5."""
+    from digit_classifier.preprocessing.mnist_form import dilate
+
+    pixels, _ = f.mnist_digit(index)
+    big = np.asarray(Image.fromarray(pixels).resize((224, 224), Image.Resampling.BICUBIC)) > 127
+    return dilate(big, 9)
+
+
+def _textured(solid: np.ndarray, fill: str) -> np.ndarray:
+    """``solid`` with paper-coloured polka dots punched out ("dots": 2 px apart at the 20 px
+    scale, where smaller dots blur into grey) or hollowed to its 3-px contour ("outline")
+    -> (h, w) bool ink."""
+    if fill == "outline":
+        from digit_classifier.preprocessing.mnist_form import dilate
+
+        return solid & dilate(~solid, 7)
+    yy, xx = np.mgrid[0:solid.shape[0], 0:solid.shape[1]]
+    return solid & ((yy % 28 - 14) ** 2 + (xx % 28 - 14) ** 2 >= 81)  # 18-px dots, 28 px apart
+
+
+def _page_png(ink: np.ndarray, margin: int = 40) -> bytes:
+    """(h, w) bool ink -> PNG, black on white with ``margin`` px of paper round it."""
+    page = np.pad(np.where(ink, 0, 255).astype(np.uint8), margin, constant_values=255)
+    buf = io.BytesIO()
+    Image.fromarray(page).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def _correlation(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.corrcoef(a.ravel(), b.ravel())[0, 1])
+
+
+@pytest.mark.parametrize("fill", ["dots", "outline"])
+def test_a_textured_digit_gets_a_filled_candidate_closer_to_the_solid_digit(fill):
+    """Dots or a hollow stroke (the first ten MNIST test digits): the "filled" candidate
+    (the plain crop, gaps closed) is built, and it looks more like the solid digit's
+    28x28 (plain crop) than the plain candidate does: by 0.05 in correlation on average
+    (measured: 0.10 with dots, 0.27 hollow),
+    and for at least 8 of the 10 digits."""
+    plain_r, filled_r = [], []
+    for index in range(10):
+        solid = _solid(index)
+        traces = trace_candidates(_page_png(_textured(solid, fill)))
+        assert [t.candidate for t in traces] == ["rules", "plain", "filled"], index
+        assert 0.0 <= traces[2].image28.min() and traces[2].image28.max() <= 1.0
+        reference = trace_candidates(_page_png(solid))[1].image28
+        plain_r.append(_correlation(traces[1].image28, reference))
+        filled_r.append(_correlation(traces[2].image28, reference))
+    assert np.mean(filled_r) >= np.mean(plain_r) + 0.05, (plain_r, filled_r)
+    assert sum(fr > pr for fr, pr in zip(filled_r, plain_r)) >= 8, (plain_r, filled_r)
+
+
+def test_no_filled_candidate_when_ruled_lines_were_erased():
+    """A dotted digit cut to its ink box (2 px margin) on ruled paper: the rules erase the
+    lines and read the same place as the plain box, but closing would weld the lines back
+    onto the digit, so there is no "filled" hypothesis (there is one without the lines)."""
+    ink = _textured(_solid(3), "dots")
+    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    page = np.pad(ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1], 2)
+    assert "filled" in [t.candidate for t in trace_candidates(_page_png(page, margin=0))]
+    page[12::24, :] = True                                    # lines from edge to edge
+    traces = trace_candidates(_page_png(page, margin=0))
+    assert [t.candidate for t in traces] == ["rules", "plain"]
+    assert traces[0].extent >= 0.9 * traces[1].extent       # the same place
