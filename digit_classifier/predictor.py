@@ -16,7 +16,7 @@ from digit_classifier.config import DEFAULT_CONFIDENCE_THRESHOLD
 from digit_classifier.nn import MLP
 from digit_classifier.preprocessing import (ImageError, PreprocessConfig, Trace, candidate_rows,
                                            trace_candidates)
-from digit_classifier.preprocessing.crops import SAME_PLACE
+from digit_classifier.preprocessing.crops import SAME_PLACE, STRAY_SHARE
 
 #: A confident answer is also one no other candidate contests: none reads another digit
 #: with a top probability of this much or more.
@@ -27,18 +27,22 @@ MARGIN = 0.2
 
 
 def choose_candidate(names: list[str], probabilities: np.ndarray, threshold: float,
-                     extents: list[float] | None = None) -> tuple[int, bool]:
+                     extents: list[float] | None = None,
+                     stray_grey: list[float] | None = None) -> tuple[int, bool]:
     """(index of the winning candidate, confident) for the candidates ``names`` (the
-    preprocessing's hypotheses) with (k, 10) calibrated ``probabilities`` and the share of
-    the picture each reads (``extents``, ``Trace.extent``).
+    preprocessing's hypotheses) with (k, 10) calibrated ``probabilities``, the share of
+    the picture each reads (``extents``, ``Trace.extent``) and of its ink that is stray
+    grey (``stray_grey``, ``Trace.stray_grey``).
 
     The winner has the highest top probability, with a handicap of ``MARGIN``: when the
     rules' box and the plain box cover about the same place (``SAME_PLACE``), the rules
     left nothing big out and the plain crop, which keeps every grey level, is preferred;
     when the rules kept much less than the plain box (a table, a caption, ruled lines
-    left out), the rules are preferred. The "filled" crop (present only for a textured
-    plain crop in the rules' place) competes on its probability alone. The answer is confident when its top probability
-    reaches ``threshold`` and no other candidate reads another digit with ``CONTEST`` or more.
+    left out), or the plain crop is stained (``STRAY_SHARE`` of its ink is stray grey: a
+    shadow the rules' flattened map took out), the rules are preferred. The "filled"
+    crop (only for a textured plain crop in the rules' place) competes on its
+    probability alone. The answer is confident when its top probability reaches
+    ``threshold`` and no other candidate reads another digit with ``CONTEST`` or more.
     """
     top = probabilities.max(axis=1)
     # On a tie the plain crop wins: it keeps all the ink, the rules must earn what they leave out.
@@ -46,7 +50,8 @@ def choose_candidate(names: list[str], probabilities: np.ndarray, threshold: flo
     if extents is not None and "rules" in names and "plain" in names:
         rules, plain = names.index("rules"), names.index("plain")
         same_place = extents[rules] >= SAME_PLACE * extents[plain]
-        handicap[rules if same_place else plain] += MARGIN
+        stained = stray_grey is not None and stray_grey[plain] >= STRAY_SHARE
+        handicap[rules if same_place and not stained else plain] += MARGIN
     best = int(np.argmax(top - handicap))
     digits = probabilities.argmax(axis=1)
     contested = bool(((digits != digits[best]) & (top >= CONTEST)).any())
@@ -162,7 +167,8 @@ class Predictor:
         """The winning candidate's Prediction and Trace, given the candidates' (k, 10)
         calibrated ``probabilities`` (see ``choose_candidate``)."""
         i, confident = choose_candidate([t.candidate for t in traces], probabilities,
-                                        self.confidence_threshold, [t.extent for t in traces])
+                                        self.confidence_threshold, [t.extent for t in traces],
+                                        [t.stray_grey for t in traces])
         trace = traces[i]
         return self._prediction(trace.image28, probabilities[i], trace.candidate, confident), trace
 

@@ -4,7 +4,7 @@ the plain crop with its small gaps closed, for hollow, pattern-filled and dry-br
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -13,6 +13,7 @@ from digit_classifier.preprocessing.config import PreprocessConfig
 from digit_classifier.preprocessing.ink_map import InkMap
 from digit_classifier.preprocessing.loading import ImageError
 from digit_classifier.preprocessing.mnist_form import close_gaps, dilate, fit_box
+from digit_classifier.preprocessing.plain import BOX_LEVEL
 from digit_classifier.preprocessing.threshold import ink_threshold, soft_ink
 
 #: The rules' crop and the plain crop "read the same place" when the rules' box covers at
@@ -23,6 +24,13 @@ SAME_PLACE = 0.7
 #: Measured on the dev halves (docs/preprocessing.md): clean strokes gain 1-8%, outlined
 #: and brush digits 6-65%.
 FILL_GAIN = 0.1
+#: The plain crop is "stained" when stray grey (``stray_grey``) makes at least this share
+#: of its ink: then the rules' crop is the preferred reading even in the same place.
+#: Measured on the dev halves and the scene set (docs/preprocessing.md).
+STRAY_SHARE = 0.1
+#: Stray grey (``stray_grey``): plain-crop levels under ``plain.BOX_LEVEL`` lying more than
+#: ``STRAY_DISTANCE`` px from every pixel of the rules' digit.
+STRAY_DISTANCE = 8
 
 
 @dataclass(frozen=True)
@@ -32,7 +40,8 @@ class Crop:
     selected pixels inside the crop (None in "center" mode). ``name`` names the
     hypothesis ("rules", "plain", "filled", "center"), ``source`` the ink map it was cut from, and
     ``normalise`` whether the stroke width may be normalised before placing;
-    ``lines_erased`` whether the rules erased ruled lines to find it."""
+    ``lines_erased`` whether the rules erased ruled lines to find it; ``stray_grey`` (plain
+    crop only) the share of its ink that is stray grey (``stray_grey``)."""
 
     digit: np.ndarray
     pixels: np.ndarray
@@ -41,6 +50,7 @@ class Crop:
     source: InkMap | None = None
     normalise: bool = True
     lines_erased: bool = False
+    stray_grey: float = 0.0
 
 
 def candidates(maps: list[InkMap], config: PreprocessConfig) -> list[Crop]:
@@ -67,6 +77,7 @@ def candidates(maps: list[InkMap], config: PreprocessConfig) -> list[Crop]:
     if whole_ink[0].any():  # the threshold saw ink, not noise only
         found.extend(crop for crop in [plain_crop(whole)] if crop is not None)
     if [crop.name for crop in found] == ["rules", "plain"]:
+        found[1] = replace(found[1], stray_grey=stray_grey(*found))
         found.extend(crop for crop in [filled_crop(*found)] if crop is not None)
     if not found:
         raise ImageError("no_ink", "no ink was found: the image is blank or noise only")
@@ -85,13 +96,41 @@ def plain_crop(ink: InkMap) -> Crop | None:
     return Crop(digit, levels[found], digit[found], "plain", ink, normalise=False)
 
 
+def bounding_box(mask: np.ndarray) -> tuple[slice, slice] | None:
+    """The bounding box (rows, cols) of the True pixels of (h, w) bool ``mask``, or None."""
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    if rows.size == 0:
+        return None
+    return slice(int(rows[0]), int(rows[-1]) + 1), slice(int(cols[0]), int(cols[-1]) + 1)
+
+
 def box_share(mask: np.ndarray) -> float:
     """Area of the bounding box of (h, w) bool ``mask`` as a share of its whole area, in
     [0, 1] (0 when nothing is set)."""
-    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
-    if rows.size == 0:
+    box = bounding_box(mask)
+    if box is None:
         return 0.0
-    return float((rows[-1] - rows[0] + 1) * (cols[-1] - cols[0] + 1)) / mask.size
+    return (box[0].stop - box[0].start) * (box[1].stop - box[1].start) / mask.size
+
+
+def stray_grey(rules_crop: Crop, plain: Crop) -> float:
+    """Share of the plain crop's ink that is faint (under ``plain.BOX_LEVEL``) and more than
+    ``STRAY_DISTANCE`` px from the rules' digit, in [0, 1]: a shadow, uneven light or
+    paper texture that the plain crop keeps and the rules' flattened map does not.
+    0 when the two crops come from different views (an isolated sheet)."""
+    box = bounding_box(plain.digit)
+    if box is None or rules_crop.digit.shape != plain.digit.shape:
+        return 0.0
+    total = float(plain.pixels.sum())
+    faint = np.where(plain.pixels < BOX_LEVEL, plain.pixels, 0.0)
+    if total <= 0 or float(faint.sum()) < STRAY_SHARE * total:
+        return 0.0  # too little faint ink to matter, wherever it lies: skip the dilation
+    r = STRAY_DISTANCE
+    rows, cols = box
+    top, left = max(rows.start - r, 0), max(cols.start - r, 0)
+    near = dilate(rules_crop.digit[top:rows.stop + r, left:cols.stop + r], 2 * r + 1)
+    near = near[rows.start - top:rows.stop - top, cols.start - left:cols.stop - left]
+    return float(faint[~near].sum()) / total
 
 
 def filled_crop(rules_crop: Crop, plain: Crop) -> Crop | None:

@@ -37,6 +37,7 @@ class Trace:
     crop: np.ndarray            # (hc, wc) the cropped ink before fitting
     image28: np.ndarray         # (28, 28) the final image (after prepare_mnist)
     candidate: str = "rules"    # the hypothesis: "rules", "plain", "filled" or "center"
+    stray_grey: float = 0.0     # plain crop: share of its ink that is stray grey (crops.stray_grey)
 
     @property
     def extent(self) -> float:
@@ -63,7 +64,7 @@ def trace_candidates(source: ImageSource, config: PreprocessConfig = PreprocessC
     placed = placing.place_all(found, config)           # crops -> (28, 28) MNIST form
     return [Trace(work=crop.source.view.grey.astype(np.float32, copy=False),
                   ink=np.clip(crop.source.flat, 0, 1), mask=crop.digit, crop=form.crop,
-                  image28=form.image28, candidate=crop.name)
+                  image28=form.image28, candidate=crop.name, stray_grey=crop.stray_grey)
             for crop, form in zip(found, placed)]
 
 

@@ -163,6 +163,20 @@ def test_the_margin_goes_against_the_less_likely_reading(extents, winner):
     assert choose_candidate(["rules", "plain"], p, 0.999, extents)[0] == 1
 
 
+def test_a_stained_plain_crop_loses_its_preference():
+    """Same place, the rules a little surer: the plain crop wins by the margin, unless
+    stray grey (a shadow) makes ``STRAY_SHARE`` of its ink; then the rules win."""
+    from digit_classifier.predictor import MARGIN, STRAY_SHARE
+
+    p = np.full((2, 10), 0.0, np.float32)
+    p[0, 3], p[0, 5] = 0.95, 0.05                              # rules: a 3
+    p[1, 8], p[1, 3] = 0.95 - MARGIN / 2, 0.05 + MARGIN / 2   # plain: an 8, a little less sure
+    same_place = [0.9, 1.0]
+    assert choose_candidate(["rules", "plain"], p, 0.999, same_place)[0] == 1
+    assert choose_candidate(["rules", "plain"], p, 0.999, same_place, [0.0, STRAY_SHARE / 2])[0] == 1
+    assert choose_candidate(["rules", "plain"], p, 0.999, same_place, [0.0, STRAY_SHARE])[0] == 0
+
+
 def test_trace_extent_is_the_share_of_the_picture_the_box_covers():
     from digit_classifier.preprocessing import Trace
 

@@ -107,3 +107,26 @@ def test_no_filled_candidate_when_ruled_lines_were_erased():
     traces = trace_candidates(_page_png(page, margin=0))
     assert [t.candidate for t in traces] == ["rules", "plain"]
     assert traces[0].extent >= 0.9 * traces[1].extent       # the same place
+
+
+def _shadowed(ink: np.ndarray, depth: float) -> bytes:
+    """(h, w) bool ink, black on white paper with a 40 px margin, the paper's right part
+    darkened by ``depth`` behind a soft diagonal shadow edge -> PNG."""
+    page = np.pad(np.where(ink, 0.0, 1.0), 40, constant_values=1.0)
+    yy, xx = np.mgrid[0:page.shape[0], 0:page.shape[1]]
+    edge = np.clip((xx + 0.5 * yy - 0.75 * page.shape[1]) / 30.0, 0.0, 1.0)   # 0 lit, 1 shaded
+    buf = io.BytesIO()
+    Image.fromarray((page * (1.0 - depth * edge) * 255).astype(np.uint8)).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def test_a_shadow_across_the_page_is_stray_grey_in_the_plain_crop():
+    """The plain crop keeps a shadow's grey (the rules' flattened map does not): counted
+    as stray grey, far from the digit's strokes; a clean page has none."""
+    from digit_classifier.preprocessing.crops import STRAY_SHARE
+
+    solid = _solid(0)                   # a "7": open paper inside its box for the shadow
+    rules, plain = trace_candidates(_shadowed(solid, 0.35))[:2]
+    assert (rules.candidate, plain.candidate) == ("rules", "plain")
+    assert plain.stray_grey >= STRAY_SHARE and rules.stray_grey == 0.0
+    assert trace_candidates(_shadowed(solid, 0.0))[1].stray_grey == 0.0
