@@ -1,6 +1,6 @@
 """Stage: ink maps -> the candidate crops of the digit ("rules": ruled lines erased, the digit's
-components chosen; "plain": the bounding box of the picture's grey ink, ``plain``; "filled":
-the plain crop with its small gaps closed, for hollow, pattern-filled and dry-brush strokes)."""
+components chosen; "plain": the bounding box of the picture's grey ink, ``plain``), and what
+the winner rule and the "filled" hypothesis (``placing``) need to know of the two."""
 
 from __future__ import annotations
 
@@ -12,24 +12,20 @@ from digit_classifier.preprocessing import components, plain, rules, selection
 from digit_classifier.preprocessing.config import PreprocessConfig
 from digit_classifier.preprocessing.ink_map import InkMap
 from digit_classifier.preprocessing.loading import ImageError
-from digit_classifier.preprocessing.mnist_form import close_gaps, dilate, fit_box
+from digit_classifier.preprocessing.mnist_form import dilate
 from digit_classifier.preprocessing.plain import BOX_LEVEL
 from digit_classifier.preprocessing.threshold import ink_threshold, soft_ink
 
 #: The rules' crop and the plain crop "read the same place" when the rules' box covers at
 #: least this share of the plain box's area (``box_share``).
 SAME_PLACE = 0.7
-#: The plain crop is "textured" (dots, hatching, an outline's counter, dry-brush gaps) when
-#: closing its 2 px gaps at the 20 px scale adds at least this share of ink (``filled_crop``).
-#: Measured on the dev halves (docs/preprocessing.md): clean strokes gain 1-8%, outlined
-#: and brush digits 6-65%.
-FILL_GAIN = 0.1
 #: The plain crop is "stained" when stray grey (``stray_grey``) makes at least this share
 #: of its ink: then the rules' crop is the preferred reading even in the same place.
 #: Measured on the dev halves and the scene set (docs/preprocessing.md).
 STRAY_SHARE = 0.1
 #: Stray grey (``stray_grey``): plain-crop levels under ``plain.BOX_LEVEL`` lying more than
-#: ``STRAY_DISTANCE`` px from every pixel of the rules' digit.
+#: ``STRAY_DISTANCE`` px from every pixel of the rules' digit. A plain box whose shorter
+#: side is under ``4 * STRAY_DISTANCE`` has no room for a shadow apart from the strokes.
 STRAY_DISTANCE = 8
 
 
@@ -40,8 +36,10 @@ class Crop:
     selected pixels inside the crop (None in "center" mode). ``name`` names the
     hypothesis ("rules", "plain", "filled", "center"), ``source`` the ink map it was cut from, and
     ``normalise`` whether the stroke width may be normalised before placing;
-    ``lines_erased`` whether the rules erased ruled lines to find it; ``stray_grey`` (plain
-    crop only) the share of its ink that is stray grey (``stray_grey``)."""
+    ``lines_erased`` whether the rules erased ruled lines to find it. Plain crop only:
+    ``stray_grey``, the share of its ink that is stray grey (``stray_grey``), and
+    ``fillable``, whether the "filled" hypothesis applies (``judge_plain``). ``box``: where
+    ``pixels`` lie in the ink map (rows, cols), when known."""
 
     digit: np.ndarray
     pixels: np.ndarray
@@ -51,6 +49,8 @@ class Crop:
     normalise: bool = True
     lines_erased: bool = False
     stray_grey: float = 0.0
+    fillable: bool = False
+    box: tuple[slice, slice] | None = None
 
 
 def candidates(maps: list[InkMap], config: PreprocessConfig) -> list[Crop]:
@@ -58,8 +58,8 @@ def candidates(maps: list[InkMap], config: PreprocessConfig) -> list[Crop]:
 
     "rules": the first map in which the rules find a digit (``digit_crop``); "plain": the
     bounding box of the grey ink of the picture as it is (``plain_crop``), present whenever
-    the picture has ink; "filled": the plain crop closed (``filled_crop``), when it is
-    textured and reads the rules' place ("center" mode: the one "center" crop). Raises ImageError ``no_ink``
+    the picture has ink, judged against the rules' crop (``judge_plain``) ("center" mode:
+    the one "center" crop). Raises ImageError ``no_ink``
     when no pixel of the picture clears the ink threshold (``threshold.ink_threshold``:
     noise only)."""
     whole = maps[-1]
@@ -77,8 +77,7 @@ def candidates(maps: list[InkMap], config: PreprocessConfig) -> list[Crop]:
     if whole_ink[0].any():  # the threshold saw ink, not noise only
         found.extend(crop for crop in [plain_crop(whole)] if crop is not None)
     if [crop.name for crop in found] == ["rules", "plain"]:
-        found[1] = replace(found[1], stray_grey=stray_grey(*found))
-        found.extend(crop for crop in [filled_crop(*found)] if crop is not None)
+        found[1] = judge_plain(*found)
     if not found:
         raise ImageError("no_ink", "no ink was found: the image is blank or noise only")
     return found
@@ -93,7 +92,7 @@ def plain_crop(ink: InkMap) -> Crop | None:
         return None
     digit = np.zeros(levels.shape, bool)
     digit[found] = levels[found] > plain.BOX_LEVEL
-    return Crop(digit, levels[found], digit[found], "plain", ink, normalise=False)
+    return Crop(digit, levels[found], digit[found], "plain", ink, normalise=False, box=found)
 
 
 def bounding_box(mask: np.ndarray) -> tuple[slice, slice] | None:
@@ -113,39 +112,55 @@ def box_share(mask: np.ndarray) -> float:
     return (box[0].stop - box[0].start) * (box[1].stop - box[1].start) / mask.size
 
 
+def _box_area(crop: Crop) -> int:
+    """Area (px) of the bounding box of ``crop.digit``."""
+    box = crop.box or bounding_box(crop.digit)
+    return 0 if box is None else (box[0].stop - box[0].start) * (box[1].stop - box[1].start)
+
+
 def stray_grey(rules_crop: Crop, plain: Crop) -> float:
     """Share of the plain crop's ink that is faint (under ``plain.BOX_LEVEL``) and more than
     ``STRAY_DISTANCE`` px from the rules' digit, in [0, 1]: a shadow, uneven light or
     paper texture that the plain crop keeps and the rules' flattened map does not.
     0 when the two crops come from different views (an isolated sheet)."""
-    box = bounding_box(plain.digit)
-    if box is None or rules_crop.digit.shape != plain.digit.shape:
+    if min(plain.pixels.shape) < 4 * STRAY_DISTANCE or rules_crop.digit.shape != plain.digit.shape:
+        return 0.0  # no room for a shadow apart from the strokes, or another view
+    box = plain.box or bounding_box(plain.digit)
+    if box is None:
         return 0.0
     total = float(plain.pixels.sum())
     faint = np.where(plain.pixels < BOX_LEVEL, plain.pixels, 0.0)
     if total <= 0 or float(faint.sum()) < STRAY_SHARE * total:
-        return 0.0  # too little faint ink to matter, wherever it lies: skip the dilation
-    r = STRAY_DISTANCE
-    rows, cols = box
-    top, left = max(rows.start - r, 0), max(cols.start - r, 0)
-    near = dilate(rules_crop.digit[top:rows.stop + r, left:cols.stop + r], 2 * r + 1)
-    near = near[rows.start - top:rows.stop - top, cols.start - left:cols.stop - left]
+        return 0.0  # too little faint ink to matter, wherever it lies
+    near = _near(rules_crop.digit, box, STRAY_DISTANCE)
     return float(faint[~near].sum()) / total
 
 
-def filled_crop(rules_crop: Crop, plain: Crop) -> Crop | None:
-    """The "filled" Crop: the plain crop fitted to the 20 px box with its gaps closed
-    (``mnist_form.close_gaps``; strokes not normalised), or None when the hypothesis does
-    not apply: the rules read another place than the plain box (``SAME_PLACE``), erased
-    ruled lines (closing would weld them back on), or the closing adds less than
-    ``FILL_GAIN`` of ink (clean strokes, which the other crops already read)."""
-    if rules_crop.lines_erased or box_share(rules_crop.digit) < SAME_PLACE * box_share(plain.digit):
-        return None
-    fitted = fit_box(plain.pixels)
-    closed = close_gaps(fitted)
-    if closed.sum() < (1.0 + FILL_GAIN) * fitted.sum():
-        return None
-    return Crop(plain.digit, closed, closed > 0.5, "filled", plain.source, normalise=False)
+def _near(mask: np.ndarray, box: tuple[slice, slice], r: int) -> np.ndarray:
+    """(h, w) bool ``mask`` -> bool array of ``box``'s shape: True where a True pixel of
+    ``mask`` lies within ``r`` px (a (2r + 1)-px square). Counted with an integral image
+    of ``mask`` round the box, so the cost does not grow with ``r``."""
+    rows, cols = box
+    top, left = max(rows.start - r, 0), max(cols.start - r, 0)
+    part = mask[top:rows.stop + r, left:cols.stop + r]
+    counts = np.zeros((part.shape[0] + 1, part.shape[1] + 1), np.int32)
+    np.cumsum(np.cumsum(part, axis=0, dtype=np.int32), axis=1, out=counts[1:, 1:])
+    y = np.arange(rows.start, rows.stop) - top        # box rows in ``part`` coordinates
+    x = np.arange(cols.start, cols.stop) - left
+    y0, y1 = np.maximum(y - r, 0)[:, None], np.minimum(y + r + 1, part.shape[0])[:, None]
+    x0, x1 = np.maximum(x - r, 0), np.minimum(x + r + 1, part.shape[1])
+    return counts[y1, x1] - counts[y0, x1] - counts[y1, x0] + counts[y0, x0] > 0
+
+
+def judge_plain(rules_crop: Crop, plain: Crop) -> Crop:
+    """The plain Crop with ``stray_grey`` and ``fillable`` set against the rules' crop.
+
+    Fillable: the rules read the same place as the plain box (``SAME_PLACE``) and erased
+    no ruled lines (closing the plain crop's gaps would weld them back on), so a hollow
+    or dotted plain crop may be read filled in (``placing``)."""
+    same_place = _box_area(rules_crop) >= SAME_PLACE * _box_area(plain)
+    return replace(plain, stray_grey=stray_grey(rules_crop, plain),
+                   fillable=same_place and not rules_crop.lines_erased)
 
 
 def digit_crop(flat: np.ndarray, config: PreprocessConfig, source: InkMap | None = None,
@@ -182,7 +197,7 @@ def _box(soft: np.ndarray, mask: np.ndarray, runs: components.Runs, in_digit: np
     crop_mask = digit[box]
     # Keep anti-aliased edges and rule crossings next to the chosen strokes (2 px).
     return Crop(digit, soft[box] * dilate(crop_mask, 5), crop_mask, "rules", source,
-                lines_erased=lines_erased)
+                lines_erased=lines_erased, box=box)
 
 
 def _digit_components(mask: np.ndarray, soft: np.ndarray):

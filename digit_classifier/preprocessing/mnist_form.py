@@ -123,15 +123,26 @@ def fit_box(crop: np.ndarray) -> np.ndarray:
 
 
 def close_gaps(image20: np.ndarray) -> np.ndarray:
-    """(h, w) float ``image20`` at the 20 px box scale -> (h, w) float32 in [0, 1], closed by
-    a 3x3 grey closing (max filter, then min filter): gaps and holes up to 2 px wide fill in.
+    """(h, w) float ``image20`` in [0, 1] at the 20 px box scale -> (h, w) float32 in [0, 1],
+    closed by a 3x3 grey closing (max filter, then min filter): gaps and holes up to 2 px
+    wide fill in.
 
     At this scale a polka-dot or hatched fill, the counter of an outlined stroke and a
     dry-brush gap are 1-2 px, while an MNIST stroke's gaps (a "4"'s open top, a "6"'s
-    loop) are wider and stay open. Padded so ink at the edge is not eroded."""
-    padded = np.pad(np.asarray(image20, np.float32), 2)
-    closed = filter3(filter3(padded, 1), -1)[2:-2, 2:-2]
-    return np.clip(closed, 0.0, 1.0)
+    loop) are wider and stay open. Zero-padded, so ink at the edge is not eroded; shifted
+    NumPy maxima and minima (separable), cheaper than two Pillow filters on a 20 px image."""
+    h, w = image20.shape
+    x = np.zeros((h + 4, w + 4), np.float32)
+    x[2:-2, 2:-2] = image20
+    grown = _extreme3(_extreme3(x, np.maximum, 1), np.maximum, 0)      # (h + 2, w + 2)
+    return _extreme3(_extreme3(grown, np.minimum, 1), np.minimum, 0)   # (h, w)
+
+
+def _extreme3(x: np.ndarray, pick, axis: int) -> np.ndarray:
+    """``pick`` (np.maximum or np.minimum) over 3 neighbours along ``axis``: the result is
+    2 shorter along it (only full windows)."""
+    a, b, c = ((x[:-2], x[1:-1], x[2:]) if axis == 0 else (x[:, :-2], x[:, 1:-1], x[:, 2:]))
+    return pick(pick(a, b), c)
 
 
 def place_by_mass(digit: np.ndarray) -> np.ndarray:

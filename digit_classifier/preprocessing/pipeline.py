@@ -5,10 +5,10 @@ The stages, each in its own module and each a function of the previous one's out
 ``sheet.views`` (a photographed sheet with its surround painted over, then the picture
 as it is) -> ``ink_map.from_views`` (best-contrast channel, polarity from the border,
 smooth background removed) -> ``crops.candidates`` (the rules' crop: ruled lines
-erased, the digit's components kept; the plain bounding box of all the ink; and, for a
-textured plain crop, the same with its small gaps closed) ->
+erased, the digit's components kept; and the plain bounding box of all the ink) ->
 ``placing.place_all`` (stroke-width normalisation, longer side to 20 px, centre of mass
-at (14, 14), then ``prepare_mnist``, the final step applied to MNIST training data).
+at (14, 14), then ``prepare_mnist``, the final step applied to MNIST training data; and
+the "filled" hypothesis: a textured plain crop with its small gaps closed).
 The choice among the candidates is the network's (``Predictor``); preprocessing stays
 model-free, and its own first choice is the first candidate.
 """
@@ -65,7 +65,7 @@ def trace_candidates(source: ImageSource, config: PreprocessConfig = PreprocessC
     return [Trace(work=crop.source.view.grey.astype(np.float32, copy=False),
                   ink=np.clip(crop.source.flat, 0, 1), mask=crop.digit, crop=form.crop,
                   image28=form.image28, candidate=crop.name, stray_grey=crop.stray_grey)
-            for crop, form in zip(found, placed)]
+            for crop, form in placed]
 
 
 def candidate_rows(traces: list[Trace]) -> np.ndarray:
