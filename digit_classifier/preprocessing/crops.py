@@ -138,18 +138,16 @@ def stray_grey(rules_crop: Crop, plain: Crop) -> float:
 
 def _near(mask: np.ndarray, box: tuple[slice, slice], r: int) -> np.ndarray:
     """(h, w) bool ``mask`` -> bool array of ``box``'s shape: True where a True pixel of
-    ``mask`` lies within ``r`` px (a (2r + 1)-px square). Counted with an integral image
-    of ``mask`` round the box, so the cost does not grow with ``r``."""
+    ``mask`` lies within ``r`` px (a (2r + 1)-px square): ``dilate`` over the box alone."""
     rows, cols = box
+    h, w = mask.shape
     top, left = max(rows.start - r, 0), max(cols.start - r, 0)
-    part = mask[top:rows.stop + r, left:cols.stop + r]
-    counts = np.zeros((part.shape[0] + 1, part.shape[1] + 1), np.int32)
-    np.cumsum(np.cumsum(part, axis=0, dtype=np.int32), axis=1, out=counts[1:, 1:])
-    y = np.arange(rows.start, rows.stop) - top        # box rows in ``part`` coordinates
-    x = np.arange(cols.start, cols.stop) - left
-    y0, y1 = np.maximum(y - r, 0)[:, None], np.minimum(y + r + 1, part.shape[0])[:, None]
-    x0, x1 = np.maximum(x - r, 0), np.minimum(x + r + 1, part.shape[1])
-    return counts[y1, x1] - counts[y0, x1] - counts[y1, x0] + counts[y0, x0] > 0
+    bottom, right = min(rows.stop + r, h), min(cols.stop + r, w)
+    # The box with r px round it, False outside the picture.
+    part = np.zeros((rows.stop - rows.start + 2 * r, cols.stop - cols.start + 2 * r), bool)
+    y, x = top - (rows.start - r), left - (cols.start - r)
+    part[y:y + bottom - top, x:x + right - left] = mask[top:bottom, left:right]
+    return dilate(part, 2 * r + 1)[r:-r, r:-r]
 
 
 def judge_plain(rules_crop: Crop, plain: Crop) -> Crop:

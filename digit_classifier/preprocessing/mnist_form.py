@@ -38,12 +38,24 @@ def dilate(mask: np.ndarray, size: int) -> np.ndarray:
     h, w = mask.shape
     wide = np.zeros((h + 2 * r, w + 2 * r), bool)
     wide[r:r + h, r:r + w] = mask
-    rows = wide[:, :w].copy()  # separable: OR over the row window, then the column window
-    for j in range(1, size):
-        rows |= wide[:, j:j + w]
-    out = rows[:h].copy()
-    for i in range(1, size):
-        out |= rows[i:i + h]
+    return _any_in_window(_any_in_window(wide, size, 0), size, 1)  # separable
+
+
+def _any_in_window(x: np.ndarray, n: int, axis: int) -> np.ndarray:
+    """out[i] = any(x[i:i + n]) along ``axis`` (0 or 1; the length shrinks by n - 1), in
+    O(log n) steps: windows doubled (1, 2, 4, ...), and those the binary digits of ``n``
+    name joined end to end."""
+    length = x.shape[axis] - n + 1
+    out, offset, width = None, 0, 1
+    while n:
+        if n & 1:
+            piece = x[offset:offset + length] if axis == 0 else x[:, offset:offset + length]
+            out = piece if out is None else out | piece
+            offset += width
+        n >>= 1
+        if n:  # x[i] = any of ``width`` values from i -> any of 2 * width
+            x = (x[:-width] | x[width:]) if axis == 0 else (x[:, :-width] | x[:, width:])
+            width *= 2
     return out
 
 

@@ -62,8 +62,12 @@ def trace_candidates(source: ImageSource, config: PreprocessConfig = PreprocessC
     maps = ink_map.from_views(views, config)            # views -> ink maps
     found = crops.candidates(maps, config)              # ink maps -> candidate crops
     placed = placing.place_all(found, config)           # crops -> (28, 28) MNIST form
+    inks = {}  # one clipped ink map per view, shared by the candidates cut from it
+    for crop, _ in placed:
+        if id(crop.source) not in inks:
+            inks[id(crop.source)] = np.clip(crop.source.flat, 0, 1)
     return [Trace(work=crop.source.view.grey.astype(np.float32, copy=False),
-                  ink=np.clip(crop.source.flat, 0, 1), mask=crop.digit, crop=form.crop,
+                  ink=inks[id(crop.source)], mask=crop.digit, crop=form.crop,
                   image28=form.image28, candidate=crop.name, stray_grey=crop.stray_grey)
             for crop, form in placed]
 

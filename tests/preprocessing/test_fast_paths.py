@@ -371,3 +371,32 @@ def test_window_filter_and_band_count_match_padded_references(seed):
         by_window = not _ref_filter(~floor, background.BACKGROUND_WINDOW, np.min).any()
         counts = background._band(gh, background.BACKGROUND_WINDOW) @ floor.astype(np.float32) @ background._band(gw, background.BACKGROUND_WINDOW)
         assert by_window == bool(counts.min() > 0)
+
+
+@pytest.mark.parametrize("size", [1, 3, 5, 9, 17, 23])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_dilate_and_near_match_a_max_filter(size, seed):
+    """``dilate`` (log-step windows) is a size x size max filter of the mask with False
+    outside it; ``crops._near`` is the same over a box only."""
+    from digit_classifier.preprocessing.crops import _near
+
+    rng = np.random.default_rng(seed)
+    mask = rng.random((37, 52)) > 0.96
+    r = size // 2
+    padded = np.pad(mask, r)
+    reference = np.array([[padded[i:i + size, j:j + size].any() for j in range(52)] for i in range(37)])
+    np.testing.assert_array_equal(mnist_form.dilate(mask, size), reference)
+    box = (slice(5, 30), slice(0, 41))
+    if r:
+        np.testing.assert_array_equal(_near(mask, box, r), reference[box])
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_close_gaps_is_a_grey_closing_with_paper_round_the_image(seed):
+    """3x3 max filter then 3x3 min filter, the image padded with 2 px of zeros."""
+    rng = np.random.default_rng(seed)
+    image = (rng.random((20, 14)) > 0.5) * rng.random((20, 14)).astype(np.float32)
+    padded = np.pad(image, 2)
+    grown = _ref_filter(padded, 3, np.max)
+    reference = _ref_filter(grown, 3, np.min)[2:-2, 2:-2]
+    np.testing.assert_allclose(mnist_form.close_gaps(image), reference, atol=1e-7)
