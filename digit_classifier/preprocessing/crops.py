@@ -34,8 +34,8 @@ class Crop:
     """A crop of an ink map: ``digit`` (h, w) bool, the selected pixels in the whole ink
     map; ``pixels`` (hc, wc) float32 soft ink in [0, 1]; ``mask`` (hc, wc) bool, the
     selected pixels inside the crop (None in "center" mode). ``name`` names the
-    hypothesis ("rules", "plain", "filled", "center"), ``source`` the ink map it was cut from, and
-    ``normalise`` whether the stroke width may be normalised before placing;
+    hypothesis ("rules", "plain", "filled", "center"), ``source`` the ink map it was cut
+    from, and ``normalise`` whether the stroke width may be normalised before placing;
     ``lines_erased`` whether the rules erased ruled lines to find it. Plain crop only:
     ``stray_grey``, the share of its ink that is stray grey (``stray_grey``), and
     ``fillable``, whether the "filled" hypothesis applies (``judge_plain``). ``box``: where
@@ -59,9 +59,8 @@ def candidates(maps: list[InkMap], config: PreprocessConfig) -> list[Crop]:
     "rules": the first map in which the rules find a digit (``digit_crop``); "plain": the
     bounding box of the grey ink of the picture as it is (``plain_crop``), present whenever
     the picture has ink, judged against the rules' crop (``judge_plain``) ("center" mode:
-    the one "center" crop). Raises ImageError ``no_ink``
-    when no pixel of the picture clears the ink threshold (``threshold.ink_threshold``:
-    noise only)."""
+    the one "center" crop). Raises ImageError ``no_ink`` when no pixel of the picture
+    clears the ink threshold (``threshold.ink_threshold``: noise only)."""
     whole = maps[-1]
     if config.mode == "center":
         return [_center_crop(whole)]
@@ -122,7 +121,8 @@ def stray_grey(rules_crop: Crop, plain: Crop) -> float:
     """Share of the plain crop's ink that is faint (under ``plain.BOX_LEVEL``) and more than
     ``STRAY_DISTANCE`` px from the rules' digit, in [0, 1]: a shadow, uneven light or
     paper texture that the plain crop keeps and the rules' flattened map does not.
-    0 when the two crops come from different views (an isolated sheet)."""
+    0 when the two crops come from different views (an isolated sheet) or the plain box
+    is under ``4 * STRAY_DISTANCE`` a side."""
     if min(plain.pixels.shape) < 4 * STRAY_DISTANCE or rules_crop.digit.shape != plain.digit.shape:
         return 0.0  # no room for a shadow apart from the strokes, or another view
     box = plain.box or bounding_box(plain.digit)

@@ -65,8 +65,10 @@ def place_all(crops: list[Crop], config: PreprocessConfig) -> list[tuple[Crop, P
     """Stage: candidate crops -> (crop, Placed) for each, in the same order (see ``place``),
     then the "filled" hypothesis when it applies (``filled``)."""
     out = [(crop, place(crop, config)) for crop in crops]
-    out.extend(pair for crop, placed in list(out) for pair in [filled(crop, placed, config)]
-               if pair is not None)
+    for crop, placed in list(out):
+        pair = filled(crop, placed, config)
+        if pair is not None:
+            out.append(pair)
     return out
 
 

@@ -188,7 +188,7 @@ def test_trace_extent_is_the_share_of_the_picture_the_box_covers():
     assert Trace(trace.work, trace.ink, np.zeros_like(mask), trace.crop, trace.image28).extent == 0.0
 
 
-def _hollow_or_dotted(pixels: np.ndarray, fill: str) -> bytes:
+def _hollow_or_hatched(pixels: np.ndarray, fill: str) -> bytes:
     """(28, 28) MNIST digit -> PNG of it 8x larger, thickened, then hollowed to a 3 px
     contour ("outline"), or that contour cross-hatched inside with 6-px lines ("hatch")."""
     from digit_classifier.preprocessing.mnist_form import dilate
@@ -212,7 +212,7 @@ def test_the_filled_hypothesis_reads_textured_digits_better(predictor, mnist_tes
     with_filled = without = 0
     winners = []
     for pixels, label in zip(images, labels):
-        data = _hollow_or_dotted(pixels, fill)
+        data = _hollow_or_hatched(pixels, fill)
         traces = trace_candidates(data, predictor.preprocess_config)
         p = predictor.predict_arrays(candidate_rows(traces))
         names = [t.candidate for t in traces]
