@@ -11,6 +11,7 @@ from PIL import Image
 from digit_classifier import predictor as predictor_module
 from digit_classifier.predictor import Predictor, choose_candidate
 from digit_classifier.preprocessing import ImageError, candidate_rows, trace_candidates
+from tests.support import images as f
 
 #: MNIST test digits used here: a seeded sample from the first 5000.
 SAMPLE = np.random.default_rng(0).choice(5000, 300, replace=False)
@@ -188,21 +189,6 @@ def test_trace_extent_is_the_share_of_the_picture_the_box_covers():
     assert Trace(trace.work, trace.ink, np.zeros_like(mask), trace.crop, trace.image28).extent == 0.0
 
 
-def _hollow_or_hatched(pixels: np.ndarray, fill: str) -> bytes:
-    """(28, 28) MNIST digit -> PNG of it 8x larger, thickened, then hollowed to a 3 px
-    contour ("outline"), or that contour cross-hatched inside with 6-px lines ("hatch")."""
-    from digit_classifier.preprocessing.mnist_form import dilate
-
-    solid = dilate(np.asarray(Image.fromarray(pixels).resize((224, 224), Image.Resampling.BICUBIC)) > 127, 9)
-    ink = solid & dilate(~solid, 7)
-    if fill == "hatch":
-        yy, xx = np.mgrid[0:224, 0:224]
-        ink |= solid & (((yy + xx) % 20 < 6) | ((yy - xx) % 20 < 6))
-    buf = io.BytesIO()
-    Image.fromarray(np.where(ink, 0, 255).astype(np.uint8)).save(buf, "PNG")
-    return buf.getvalue()
-
-
 @pytest.mark.parametrize("fill,gain", [("outline", 10), ("hatch", 1)])  # measured: +15, +2
 def test_the_filled_hypothesis_reads_textured_digits_better(predictor, mnist_test_set, fill, gain):
     """100 real MNIST digits, hollow or hatched: the Predictor (with the "filled" candidate)
@@ -212,7 +198,7 @@ def test_the_filled_hypothesis_reads_textured_digits_better(predictor, mnist_tes
     with_filled = without = 0
     winners = []
     for pixels, label in zip(images, labels):
-        data = _hollow_or_hatched(pixels, fill)
+        data = f.ink_png_bytes(f.textured(f.solid_mnist_mask(pixels), fill))
         traces = trace_candidates(data, predictor.preprocess_config)
         p = predictor.predict_arrays(candidate_rows(traces))
         names = [t.candidate for t in traces]

@@ -10,7 +10,6 @@ from PIL import Image
 
 from digit_classifier.preprocessing import (PreprocessConfig, candidate_rows, preprocess_image, trace_candidates,
                                             trace_image)
-from digit_classifier.preprocessing.mnist_form import dilate
 from tests.support import images as f
 
 
@@ -44,28 +43,12 @@ def test_center_mode_has_one_candidate():
 
 
 def _solid(index: int) -> np.ndarray:
-    """(224, 224) bool: MNIST test digit ``index`` scaled 8x (bicubic), at 0.5, thickened 4 px."""
-    pixels, _ = f.mnist_digit(index)
-    big = np.asarray(Image.fromarray(pixels).resize((224, 224), Image.Resampling.BICUBIC)) > 127
-    return dilate(big, 9)
-
-
-def _textured(solid: np.ndarray, fill: str) -> np.ndarray:
-    """``solid`` with paper-coloured polka dots punched out ("dots": 2 px apart at the 20 px
-    scale, where smaller dots blur into grey) or hollowed to its 3-px contour ("outline")
-    -> (h, w) bool ink."""
-    if fill == "outline":
-        return solid & dilate(~solid, 7)
-    yy, xx = np.mgrid[0:solid.shape[0], 0:solid.shape[1]]
-    return solid & ((yy % 28 - 14) ** 2 + (xx % 28 - 14) ** 2 >= 81)  # 18-px dots, 28 px apart
+    """(224, 224) bool: MNIST test digit ``index``, solid (``solid_mnist_mask``)."""
+    return f.solid_mnist_mask(f.mnist_digit(index)[0])
 
 
 def _page_png(ink: np.ndarray, margin: int = 40) -> bytes:
-    """(h, w) bool ink -> PNG, black on white with ``margin`` px of paper round it."""
-    page = np.pad(np.where(ink, 0, 255).astype(np.uint8), margin, constant_values=255)
-    buf = io.BytesIO()
-    Image.fromarray(page).save(buf, "PNG")
-    return buf.getvalue()
+    return f.ink_png_bytes(ink, margin)
 
 
 def _correlation(a: np.ndarray, b: np.ndarray) -> float:
@@ -81,7 +64,7 @@ def test_a_textured_digit_gets_a_filled_candidate_closer_to_the_solid_digit(fill
     plain_r, filled_r = [], []
     for index in range(10):
         solid = _solid(index)
-        traces = trace_candidates(_page_png(_textured(solid, fill)))
+        traces = trace_candidates(_page_png(f.textured(solid, fill)))
         assert [t.candidate for t in traces] == ["rules", "plain", "filled"], index
         assert 0.0 <= traces[2].image28.min() and traces[2].image28.max() <= 1.0
         reference = trace_candidates(_page_png(solid))[1].image28
@@ -95,7 +78,7 @@ def test_no_filled_candidate_when_ruled_lines_were_erased():
     """A dotted digit cut to its ink box (2 px margin) on ruled paper: the rules erase the
     lines and read the same place as the plain box, but closing would weld the lines back
     onto the digit, so there is no "filled" hypothesis (there is one without the lines)."""
-    ink = _textured(_solid(3), "dots")
+    ink = f.textured(_solid(3), "dots")
     rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
     page = np.pad(ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1], 2)
     assert "filled" in [t.candidate for t in trace_candidates(_page_png(page, margin=0))]

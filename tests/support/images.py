@@ -129,6 +129,37 @@ def mnist_digit_bytes(pixels: np.ndarray, fmt: str = "PNG", *, scale: int = 8,
     return encode(convert(image, mode), fmt)
 
 
+def solid_mnist_mask(pixels: np.ndarray) -> np.ndarray:
+    """(28, 28) uint8 MNIST digit -> (224, 224) bool: scaled 8x (bicubic), at half range,
+    thickened 4 px (room inside the strokes for a pattern or a hollow)."""
+    from digit_classifier.preprocessing.mnist_form import dilate
+
+    big = np.asarray(Image.fromarray(pixels).resize((224, 224), Image.Resampling.BICUBIC)) > 127
+    return dilate(big, 9)
+
+
+def textured(solid: np.ndarray, fill: str) -> np.ndarray:
+    """(h, w) bool ``solid`` digit -> (h, w) bool ink: "outline" its 3 px contour (a hollow
+    digit); "hatch" that contour, cross-hatched inside with 6 px lines; "dots" the digit
+    with 18 px paper-coloured dots punched out, 28 px apart (2 px at the 20 px scale, where
+    smaller dots blur into grey)."""
+    from digit_classifier.preprocessing.mnist_form import dilate
+
+    yy, xx = np.mgrid[0:solid.shape[0], 0:solid.shape[1]]
+    if fill == "dots":
+        return solid & ((yy % 28 - 14) ** 2 + (xx % 28 - 14) ** 2 >= 81)
+    ink = solid & dilate(~solid, 7)
+    if fill == "hatch":
+        ink |= solid & (((yy + xx) % 20 < 6) | ((yy - xx) % 20 < 6))
+    return ink
+
+
+def ink_png_bytes(ink: np.ndarray, margin: int = 0) -> bytes:
+    """(h, w) bool ink -> PNG, black on white, with ``margin`` px of paper round it."""
+    page = np.pad(np.where(ink, 0, 255).astype(np.uint8), margin, constant_values=255)
+    return encode(Image.fromarray(page), "PNG")
+
+
 def mnist_rgba_canvas(pixels: np.ndarray, scale: int = 8) -> Image.Image:
     """A (28, 28) MNIST digit as black ink on a fully transparent background (RGBA), like
     an unfilled HTML canvas: the upscaled digit is the alpha channel."""

@@ -9,6 +9,7 @@ import werkzeug.formparser
 
 from tests.support import uploads
 from tests.support.apps import build_app, make_config
+from tests.support import images as images_factory
 from tests.support.images import mnist_digit_bytes
 
 
@@ -168,3 +169,21 @@ def test_uploads_never_touch_the_disk(client, mnist_test_digits, monkeypatch):
     assert response.status_code == 200 and result_digit(response) == 7
     assert client.post("/api/v1/predict", data={"image": (io.BytesIO(big), "big.bmp")},
                        content_type="multipart/form-data").status_code == 200
+
+
+def test_the_result_page_names_the_filled_hypothesis(client, mnist_test_digits):
+    """A hollow digit read through the "filled" candidate: the page says so, and shows the
+    digit the API gives with ``candidate: filled``."""
+    images, _ = mnist_test_digits
+    for pixels in images[:40]:
+        hollow = images_factory.textured(images_factory.solid_mnist_mask(pixels), "outline")
+        data = images_factory.ink_png_bytes(hollow)
+        api = client.post("/api/v1/predict", data=data, content_type="image/png").get_json()
+        if api["candidate"] == "filled":
+            break
+    else:
+        pytest.fail("no hollow digit among 40 was read through the filled candidate")
+    response = upload(client, data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and result_digit(response) == api["digit"]
+    assert 'data-candidate="filled"' in page and "small gaps filled in" in page
