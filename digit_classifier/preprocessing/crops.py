@@ -153,12 +153,15 @@ def _near(mask: np.ndarray, box: tuple[slice, slice], r: int) -> np.ndarray:
 def judge_plain(rules_crop: Crop, plain: Crop) -> Crop:
     """The plain Crop with ``stray_grey`` and ``fillable`` set against the rules' crop.
 
-    Fillable: the rules read the same place as the plain box (``SAME_PLACE``) and erased
-    no ruled lines (closing the plain crop's gaps would weld them back on), so a hollow
-    or dotted plain crop may be read filled in (``placing``)."""
-    same_place = _box_area(rules_crop) >= SAME_PLACE * _box_area(plain)
+    Both need the rules to read the same place as the plain box (``SAME_PLACE``); where
+    they do not, the winner rule prefers the rules anyway and stray grey is left at 0.
+    Fillable: besides, the rules erased no ruled lines (closing the plain crop's gaps
+    would weld them back on), so a hollow or dotted plain crop may be read filled in
+    (``placing``)."""
+    if _box_area(rules_crop) < SAME_PLACE * _box_area(plain):
+        return plain
     return replace(plain, stray_grey=stray_grey(rules_crop, plain),
-                   fillable=same_place and not rules_crop.lines_erased)
+                   fillable=not rules_crop.lines_erased)
 
 
 def digit_crop(flat: np.ndarray, config: PreprocessConfig, source: InkMap | None = None,

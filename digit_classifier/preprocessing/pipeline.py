@@ -37,7 +37,7 @@ class Trace:
     crop: np.ndarray            # (hc, wc) the cropped ink before fitting
     image28: np.ndarray         # (28, 28) the final image (after prepare_mnist)
     candidate: str = "rules"    # the hypothesis: "rules", "plain", "filled" or "center"
-    stray_grey: float = 0.0     # plain crop: share of its ink that is stray grey (crops.stray_grey)
+    stray_grey: float = 0.0     # plain crop: share of its ink that is stray grey (crops.judge_plain)
 
     @property
     def extent(self) -> float:
