@@ -30,6 +30,14 @@ class Runs:
     n: int
 
 
+def bounding_box(mask: np.ndarray) -> tuple[slice, slice] | None:
+    """The bounding box (rows, cols) of the True pixels of (h, w) bool ``mask``, or None."""
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    if rows.size == 0:
+        return None
+    return slice(int(rows[0]), int(rows[-1]) + 1), slice(int(cols[0]), int(cols[-1]) + 1)
+
+
 def run_bounds(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(row, start, stop) of the runs of boolean (h, w) ``mask`` in raster order."""
     h, w = mask.shape

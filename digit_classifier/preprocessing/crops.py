@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from digit_classifier.preprocessing import components, plain, rules, selection
+from digit_classifier.preprocessing.components import bounding_box
 from digit_classifier.preprocessing.config import PreprocessConfig
 from digit_classifier.preprocessing.ink_map import InkMap
 from digit_classifier.preprocessing.loading import ImageError
@@ -94,27 +95,20 @@ def plain_crop(ink: InkMap) -> Crop | None:
     return Crop(digit, levels[found], digit[found], "plain", ink, normalise=False, box=found)
 
 
-def bounding_box(mask: np.ndarray) -> tuple[slice, slice] | None:
-    """The bounding box (rows, cols) of the True pixels of (h, w) bool ``mask``, or None."""
-    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
-    if rows.size == 0:
-        return None
-    return slice(int(rows[0]), int(rows[-1]) + 1), slice(int(cols[0]), int(cols[-1]) + 1)
+def _area(box: tuple[slice, slice] | None) -> int:
+    """Area (px) of a (rows, cols) box; 0 for None."""
+    return 0 if box is None else (box[0].stop - box[0].start) * (box[1].stop - box[1].start)
 
 
 def box_share(mask: np.ndarray) -> float:
     """Area of the bounding box of (h, w) bool ``mask`` as a share of its whole area, in
     [0, 1] (0 when nothing is set)."""
-    box = bounding_box(mask)
-    if box is None:
-        return 0.0
-    return (box[0].stop - box[0].start) * (box[1].stop - box[1].start) / mask.size
+    return _area(bounding_box(mask)) / mask.size
 
 
 def _box_area(crop: Crop) -> int:
     """Area (px) of the bounding box of ``crop.digit``."""
-    box = crop.box or bounding_box(crop.digit)
-    return 0 if box is None else (box[0].stop - box[0].start) * (box[1].stop - box[1].start)
+    return _area(crop.box or bounding_box(crop.digit))
 
 
 def stray_grey(rules_crop: Crop, plain: Crop) -> float:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from digit_classifier.preprocessing.components import bounding_box
+
 #: Share of the background-to-ink range above which a pixel is in the box.
 BOX_LEVEL = 0.5
 
@@ -40,8 +42,4 @@ def ink_levels(grey: np.ndarray) -> np.ndarray | None:
 
 def box(ink: np.ndarray) -> tuple[slice, slice] | None:
     """The bounding box (rows, cols) of the pixels of ``ink`` above ``BOX_LEVEL``, or None."""
-    above = ink > BOX_LEVEL
-    rows, cols = np.flatnonzero(above.any(axis=1)), np.flatnonzero(above.any(axis=0))
-    if rows.size == 0:
-        return None
-    return slice(int(rows[0]), int(rows[-1]) + 1), slice(int(cols[0]), int(cols[-1]) + 1)
+    return bounding_box(ink > BOX_LEVEL)
