@@ -55,6 +55,13 @@ EDGE_SEED_SHARE = 0.2
 EDGE_OBJECT_SHARE = 0.5
 EDGE_OBJECT_GAP = 0.15
 EDGE_OBJECT_THICKER = 1.8
+#: A component further than ``FAR_GAP`` x the group's longest side from the group's box
+#: joins only when its own longest side is at least ``PIECE_SIDE`` x the group's: a
+#: stroke of the digit broken off. A caption's letters and specks are smaller; a digit's
+#: pieces lie closer (dry-brush gaps, a "5"'s bar). Measured on the dev halves
+#: (docs/preprocessing.md, "Captions").
+FAR_GAP = 0.2
+PIECE_SIDE = 0.5
 
 
 def _frames(c: Components, candidates: np.ndarray, painter: Painter | None = None) -> np.ndarray:
@@ -129,26 +136,42 @@ def _edge_objects(c: Components, edge: np.ndarray, digit: int) -> np.ndarray:
 
 
 def _seed(c: Components, eligible: np.ndarray, edge: np.ndarray) -> int:
-    """The heaviest eligible component or, when that one is an object cut by the
-    picture's edge, the heaviest eligible one inside the picture with at least
-    ``EDGE_SEED_SHARE`` of its mass."""
-    mass = np.where(eligible, c.mass, -1.0)
-    inside = np.where(eligible & ~edge, c.mass, -1.0)
-    best, best_inside = int(np.argmax(mass)), int(np.argmax(inside))
-    if (edge[best] and inside[best_inside] >= EDGE_SEED_SHARE * mass[best]
+    """The eligible component of the highest weight (mass x height) or, when that one is
+    an object cut by the picture's edge, the one inside the picture with the highest
+    weight if it has at least ``EDGE_SEED_SHARE`` of that one's.
+
+    Height counts because a handwritten digit stands taller than the print around it: a
+    caption's bold letters can outweigh a thin-pen digit, but not outstand it."""
+    weight = c.mass * (c.bottom - c.top + 1.0)
+    heaviest = np.where(eligible, weight, -1.0)
+    inside = np.where(eligible & ~edge, weight, -1.0)
+    best, best_inside = int(np.argmax(heaviest)), int(np.argmax(inside))
+    if (edge[best] and inside[best_inside] >= EDGE_SEED_SHARE * heaviest[best]
             and _edge_objects(c, edge, best_inside)[best]):
         return best_inside
     return best
+
+
+def _joining(c: Components, box, candidates: np.ndarray, reach: float) -> np.ndarray:
+    """(n,) bool: the ``candidates`` that join the group whose box is ``box`` (top, left,
+    bottom, right): within ``reach`` x its longest side, and within ``FAR_GAP`` x it
+    unless at least ``PIECE_SIDE`` x it long themselves."""
+    size = max(box[2] - box[0], box[3] - box[1]) + 1
+    gaps = box_gaps(c, box)
+    longest = np.maximum(c.bottom - c.top, c.right - c.left) + 1
+    return (candidates & (gaps <= reach * size)
+            & ((gaps <= FAR_GAP * size) | (longest >= PIECE_SIDE * size)))
 
 
 def choose(c: Components, shape: tuple[int, int], min_mass_frac: float = 0.03,
            reach: float = 0.5, painter: Painter | None = None) -> np.ndarray:
     """(n,) bool: the components that make up the digit (all False if none qualifies).
 
-    Seeds with the heaviest component that is not a ruled line or a frame (preferring
-    one inside the picture, see ``_seed``), then repeatedly adds components with at
-    least ``min_mass_frac`` of its mass whose bounding box lies within ``reach`` x
-    (group's longest side) of the group's box; objects cut by the edge (``_edge_objects``)
+    Seeds with the weightiest component (mass x height) that is not a ruled line or a
+    frame (preferring one inside the picture, see ``_seed``), then repeatedly adds
+    components with at least ``min_mass_frac`` of its mass whose bounding box lies within
+    ``reach`` x (group's longest side) of the group's box, the far ones only when they are
+    long enough to be a stroke (``_joining``); objects cut by the edge (``_edge_objects``)
     never join an inside seed. ``painter`` draws components, for the frames' outline test.
     """
     n = c.area.size
@@ -172,8 +195,7 @@ def choose(c: Components, shape: tuple[int, int], min_mass_frac: float = 0.03,
         return chosen
     box = [c.top[seed], c.left[seed], c.bottom[seed], c.right[seed]]
     while True:
-        size = max(box[2] - box[0], box[3] - box[1]) + 1
-        near = eligible & ~chosen & (box_gaps(c, box) <= reach * size)
+        near = _joining(c, box, eligible & ~chosen, reach)
         if not near.any():
             return chosen
         chosen |= near

@@ -260,3 +260,37 @@ def empty_bytes() -> bytes:
 def blank_png_bytes(size=(280, 280), value: int = 255) -> bytes:
     """A uniform image: nothing drawn."""
     return encode(Image.new("L", size, value), "PNG")
+
+
+#: A bold sans font of Debian's fonts-dejavu-core (tests/install_packages.sh installs it).
+BOLD_FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
+
+
+def captioned_page(digit: int, where: str | None, *, height: int = 420,
+                   text: str = "Total score:") -> tuple[bytes, tuple[int, int, int, int]]:
+    """A thin-pen ``digit`` (``drawn_digit``, strokes 2 px) on a white page 1.5 x
+    ``height`` wide, with a bold caption ``text`` "under" it, "beside" it or None, as a
+    form or a notebook has it.
+
+    Returns (PNG bytes, the caption's box as (top, left, bottom, right), inclusive; all
+    -1 without a caption). The caption outweighs the digit and lies a third of the
+    digit's height away from it."""
+    from PIL import ImageFont
+
+    width = int(1.5 * height)
+    page = drawn_digit(digit, (width, height), stroke=0.012, scale=0.45, centre=(0.25, 0.4), seed=digit)
+    if where is None:
+        return encode(page), (-1, -1, -1, -1)
+    side = 0.45 * height                         # the digit's height (drawn_digit's scale)
+    centre_x, centre_y = 0.25 * width, 0.4 * height
+    if where == "under":
+        origin = (int(centre_x - 0.4 * side), int(centre_y + side / 2 + side / 3))
+    elif where == "beside":
+        origin = (int(centre_x + 0.4 * side + side / 3), int(centre_y))
+    else:
+        raise ValueError(f"where must be 'under', 'beside' or None; got {where!r}")
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.truetype(str(BOLD_FONT), height // 14)
+    draw.text(origin, text, font=font, fill=0)
+    left, top, right, bottom = draw.textbbox(origin, text, font=font)
+    return encode(page), (top, left, bottom - 1, right - 1)
