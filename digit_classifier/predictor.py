@@ -16,7 +16,7 @@ from digit_classifier.config import DEFAULT_CONFIDENCE_THRESHOLD
 from digit_classifier.nn import MLP
 from digit_classifier.preprocessing import (ImageError, PreprocessConfig, Trace, candidate_rows,
                                            trace_candidates)
-from digit_classifier.preprocessing.crops import SAME_PLACE, STRAY_SHARE
+from digit_classifier.preprocessing.crops import STRAY_SHARE
 
 #: A confident answer is also one no other candidate contests: none reads another digit
 #: with a top probability of this much or more.
@@ -27,30 +27,28 @@ MARGIN = 0.2
 
 
 def choose_candidate(names: list[str], probabilities: np.ndarray, threshold: float,
-                     extents: list[float] | None = None,
-                     stray_grey: list[float] | None = None) -> tuple[int, bool]:
+                     same_place: bool | None = None, stray_grey: float = 0.0) -> tuple[int, bool]:
     """(index of the winning candidate, confident) for the candidates ``names`` (the
-    preprocessing's hypotheses) with (k, 10) calibrated ``probabilities``, the share of
-    the picture each reads (``extents``, ``Trace.extent``) and of its ink that is stray
-    grey (``stray_grey``, ``Trace.stray_grey``).
+    preprocessing's hypotheses) with (k, 10) calibrated ``probabilities``; ``same_place``
+    says whether the rules' box and the plain box cover about the same place
+    (``Trace.same_place`` of the plain crop, ``crops.SAME_PLACE``; None: not known, no margin),
+    ``stray_grey`` the share of the plain crop's ink that is stray grey (``Trace.stray_grey``).
 
-    The winner has the highest top probability, with a handicap of ``MARGIN``: when the
-    rules' box and the plain box cover about the same place (``SAME_PLACE``), the rules
-    left nothing big out and the plain crop, which keeps every grey level, is preferred;
-    when the rules kept much less than the plain box (a table, a caption, ruled lines
-    left out), or the plain crop is stained (``STRAY_SHARE`` of its ink is stray grey: a
-    shadow the rules' flattened map took out), the rules are preferred. The "filled"
-    crop (only for a textured plain crop in the rules' place) competes on its
-    probability alone. The answer is confident when its top probability reaches
-    ``threshold`` and no other candidate reads another digit with ``CONTEST`` or more.
+    The winner has the highest top probability, with a handicap of ``MARGIN``: in the
+    same place the rules left nothing big out and the plain crop, which keeps every grey
+    level, is preferred; when the rules kept much less than the plain box (a table, a
+    caption, ruled lines left out), or the plain crop is stained (``STRAY_SHARE`` of its
+    ink is stray grey: a shadow the rules' flattened map took out), the rules are
+    preferred. The "filled" crop (only for a textured plain crop in the rules' place)
+    competes on its probability alone. The answer is confident when its top probability
+    reaches ``threshold`` and no other candidate reads another digit with ``CONTEST`` or more.
     """
     top = probabilities.max(axis=1)
     # On a tie the plain crop wins: it keeps all the ink, the rules must earn what they leave out.
     handicap = np.array([0.0 if name == "plain" else 1e-6 for name in names])
-    if extents is not None and "rules" in names and "plain" in names:
+    if same_place is not None and "rules" in names and "plain" in names:
         rules, plain = names.index("rules"), names.index("plain")
-        same_place = extents[rules] >= SAME_PLACE * extents[plain]
-        stained = stray_grey is not None and stray_grey[plain] >= STRAY_SHARE
+        stained = stray_grey >= STRAY_SHARE
         handicap[rules if same_place and not stained else plain] += MARGIN
     best = int(np.argmax(top - handicap))
     digits = probabilities.argmax(axis=1)
@@ -166,9 +164,11 @@ class Predictor:
     def _choose(self, traces: list[Trace], probabilities: np.ndarray) -> tuple[Prediction, Trace]:
         """The winning candidate's Prediction and Trace, given the candidates' (k, 10)
         calibrated ``probabilities`` (see ``choose_candidate``)."""
+        plain = next((t for t in traces if t.candidate == "plain"), None)
         i, confident = choose_candidate([t.candidate for t in traces], probabilities,
-                                        self.confidence_threshold, [t.extent for t in traces],
-                                        [t.stray_grey for t in traces])
+                                        self.confidence_threshold,
+                                        None if plain is None else plain.same_place,
+                                        0.0 if plain is None else plain.stray_grey)
         trace = traces[i]
         return self._prediction(trace.image28, probabilities[i], trace.candidate, confident), trace
 

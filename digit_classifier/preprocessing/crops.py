@@ -18,7 +18,7 @@ from digit_classifier.preprocessing.plain import BOX_LEVEL
 from digit_classifier.preprocessing.threshold import ink_threshold, soft_ink
 
 #: The rules' crop and the plain crop "read the same place" when the rules' box covers at
-#: least this share of the plain box's area (``box_share``).
+#: least this share of the plain box's area (``judge_plain`` sets ``Crop.same_place``).
 SAME_PLACE = 0.7
 #: The plain crop is "stained" when stray grey (``stray_grey``) makes at least this share
 #: of its ink: then the rules' crop is the preferred reading even in the same place.
@@ -37,9 +37,10 @@ class Crop:
     selected pixels inside the crop (None in "center" mode). ``name`` names the
     hypothesis ("rules", "plain", "filled", "center"), ``source`` the ink map it was cut
     from, and ``normalise`` whether the stroke width may be normalised before placing;
-    ``lines_erased`` whether the rules erased ruled lines to find it. Plain crop only:
-    ``stray_grey``, the share of its ink that is stray grey (``stray_grey``), and
-    ``fillable``, whether the "filled" hypothesis applies (``judge_plain``). ``box``: where
+    ``lines_erased`` whether the rules erased ruled lines to find it. Plain crop only,
+    set by ``judge_plain``: ``same_place``, whether the rules read the same place;
+    ``stray_grey``, the share of its ink that is stray grey (``stray_grey``); and
+    ``fillable``, whether the "filled" hypothesis applies. ``box``: where
     ``pixels`` lie in the ink map (rows, cols), when known."""
 
     digit: np.ndarray
@@ -51,6 +52,7 @@ class Crop:
     lines_erased: bool = False
     stray_grey: float = 0.0
     fillable: bool = False
+    same_place: bool = False
     box: tuple[slice, slice] | None = None
 
 
@@ -100,12 +102,6 @@ def _area(box: tuple[slice, slice] | None) -> int:
     return 0 if box is None else (box[0].stop - box[0].start) * (box[1].stop - box[1].start)
 
 
-def box_share(mask: np.ndarray) -> float:
-    """Area of the bounding box of (h, w) bool ``mask`` as a share of its whole area, in
-    [0, 1] (0 when nothing is set)."""
-    return _area(bounding_box(mask)) / mask.size
-
-
 def _box_area(crop: Crop) -> int:
     """Area (px) of the bounding box of ``crop.digit``."""
     return _area(crop.box or bounding_box(crop.digit))
@@ -145,16 +141,18 @@ def _near(mask: np.ndarray, box: tuple[slice, slice], r: int) -> np.ndarray:
 
 
 def judge_plain(rules_crop: Crop, plain: Crop) -> Crop:
-    """The plain Crop with ``stray_grey`` and ``fillable`` set against the rules' crop.
+    """The plain Crop with ``same_place``, ``stray_grey`` and ``fillable`` set against the
+    rules' crop.
 
-    Both need the rules to read the same place as the plain box (``SAME_PLACE``); where
-    they do not, the winner rule prefers the rules anyway and stray grey is left at 0.
+    Same place: the rules' box covers at least ``SAME_PLACE`` of the plain box's area.
+    The other two need it; elsewhere the winner rule prefers the rules anyway and stray
+    grey is left at 0.
     Fillable: besides, the rules erased no ruled lines (closing the plain crop's gaps
     would weld them back on), so a hollow or dotted plain crop may be read filled in
     (``placing``)."""
     if _box_area(rules_crop) < SAME_PLACE * _box_area(plain):
         return plain
-    return replace(plain, stray_grey=stray_grey(rules_crop, plain),
+    return replace(plain, same_place=True, stray_grey=stray_grey(rules_crop, plain),
                    fillable=not rules_crop.lines_erased)
 
 

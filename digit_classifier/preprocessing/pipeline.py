@@ -38,12 +38,7 @@ class Trace:
     image28: np.ndarray         # (28, 28) the final image (after prepare_mnist)
     candidate: str = "rules"    # the hypothesis: "rules", "plain", "filled" or "center"
     stray_grey: float = 0.0     # plain crop: share of its ink that is stray grey (crops.judge_plain)
-
-    @property
-    def extent(self) -> float:
-        """Area of the bounding box of ``mask`` as a share of the picture, in [0, 1]
-        (0 when nothing is selected): how much of the picture the hypothesis reads."""
-        return crops.box_share(self.mask)
+    same_place: bool = False    # plain crop: the rules read the same place (crops.judge_plain)
 
 
 def prepare_mnist(images: np.ndarray, config: PreprocessConfig = PreprocessConfig()) -> np.ndarray:
@@ -68,7 +63,8 @@ def trace_candidates(source: ImageSource, config: PreprocessConfig = PreprocessC
             inks[id(crop.source)] = np.clip(crop.source.flat, 0, 1)
     return [Trace(work=crop.source.view.grey.astype(np.float32, copy=False),
                   ink=inks[id(crop.source)], mask=crop.digit, crop=form.crop,
-                  image28=form.image28, candidate=crop.name, stray_grey=crop.stray_grey)
+                  image28=form.image28, candidate=crop.name, stray_grey=crop.stray_grey,
+                  same_place=crop.same_place)
             for crop, form in placed]
 
 

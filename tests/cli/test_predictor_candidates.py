@@ -149,19 +149,19 @@ def test_the_default_threshold_is_the_measured_one():
     assert predictor_module.DEFAULT_CONFIDENCE_THRESHOLD == 0.999 and predictor_module.CONTEST == 0.5
 
 
-@pytest.mark.parametrize("extents,winner", [
-    ([0.9, 1.0], 1),   # same place: the rules must beat the plain crop by MARGIN, and do not
-    ([0.2, 1.0], 0),   # the rules left most of the plain box out (a table, a caption): the
-])                     # plain crop must beat them by MARGIN, and does not
-def test_the_margin_goes_against_the_less_likely_reading(extents, winner):
+@pytest.mark.parametrize("same_place,winner", [
+    (True, 1),    # same place: the rules must beat the plain crop by MARGIN, and do not
+    (False, 0),   # the rules left most of the plain box out (a table, a caption): the
+])                # plain crop must beat them by MARGIN, and does not
+def test_the_margin_goes_against_the_less_likely_reading(same_place, winner):
     from digit_classifier.predictor import MARGIN
 
     p = np.full((2, 10), 0.0, np.float32)
     p[0, 3], p[0, 5] = 0.9, 0.1                   # rules: a 3 at 0.9
     p[1, 8], p[1, 3] = 0.9 - MARGIN / 2, 0.1 + MARGIN / 2   # plain: an 8, a little less sure
-    assert choose_candidate(["rules", "plain"], p, 0.999, extents)[0] == winner
+    assert choose_candidate(["rules", "plain"], p, 0.999, same_place)[0] == winner
     p[1, 8], p[1, 3] = 0.9 + 1.5 * MARGIN, 0.1 - 1.5 * MARGIN  # plain surer by more than MARGIN
-    assert choose_candidate(["rules", "plain"], p, 0.999, extents)[0] == 1
+    assert choose_candidate(["rules", "plain"], p, 0.999, same_place)[0] == 1
 
 
 def test_a_stained_plain_crop_loses_its_preference():
@@ -172,21 +172,26 @@ def test_a_stained_plain_crop_loses_its_preference():
     p = np.full((2, 10), 0.0, np.float32)
     p[0, 3], p[0, 5] = 0.95, 0.05                              # rules: a 3
     p[1, 8], p[1, 3] = 0.95 - MARGIN / 2, 0.05 + MARGIN / 2   # plain: an 8, a little less sure
-    same_place = [0.9, 1.0]
-    assert choose_candidate(["rules", "plain"], p, 0.999, same_place)[0] == 1
-    assert choose_candidate(["rules", "plain"], p, 0.999, same_place, [0.0, STRAY_SHARE / 2])[0] == 1
-    assert choose_candidate(["rules", "plain"], p, 0.999, same_place, [0.0, STRAY_SHARE])[0] == 0
+    assert choose_candidate(["rules", "plain"], p, 0.999, True)[0] == 1
+    assert choose_candidate(["rules", "plain"], p, 0.999, True, STRAY_SHARE / 2)[0] == 1
+    assert choose_candidate(["rules", "plain"], p, 0.999, True, STRAY_SHARE)[0] == 0
 
 
-def test_trace_extent_is_the_share_of_the_picture_the_box_covers():
-    from digit_classifier.preprocessing import Trace
+def test_the_trace_says_whether_the_rules_read_the_plain_crops_place():
+    """A "1" alone: the rules and the plain crop read the same place. The same "1" with a
+    blot in the far corner: the plain box takes in the blot, the rules do not."""
+    img = np.full((200, 200), 255, np.uint8)
+    img[40:160, 95:105] = 0
+    rules, plain = trace_candidates(_encode(img))
+    assert plain.same_place and not rules.same_place
+    img[185:195, 5:15] = 0
+    assert not trace_candidates(_encode(img))[1].same_place
 
-    mask = np.zeros((10, 20), bool)
-    mask[2:4, 5:10] = True
-    trace = Trace(work=np.zeros((10, 20), np.float32), ink=np.zeros((10, 20), np.float32), mask=mask,
-                  crop=np.zeros((2, 5), np.float32), image28=np.zeros((28, 28), np.float32))
-    assert trace.extent == pytest.approx(10 / 200)
-    assert Trace(trace.work, trace.ink, np.zeros_like(mask), trace.crop, trace.image28).extent == 0.0
+
+def _encode(img: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(img).save(buf, "PNG")
+    return buf.getvalue()
 
 
 @pytest.mark.parametrize("fill,gain", [("outline", 10), ("hatch", 1)])  # measured: +15, +2
@@ -202,7 +207,7 @@ def test_the_filled_hypothesis_reads_textured_digits_better(predictor, mnist_tes
         traces = trace_candidates(data, predictor.preprocess_config)
         p = predictor.predict_arrays(candidate_rows(traces))
         names = [t.candidate for t in traces]
-        two, _ = choose_candidate(names[:2], p[:2], 0.999, [t.extent for t in traces[:2]])
+        two, _ = choose_candidate(names[:2], p[:2], 0.999, traces[1].same_place, traces[1].stray_grey)
         without += int(p[two].argmax() == label)
         prediction = predictor.predict(data)
         with_filled += int(prediction.digit == label)
