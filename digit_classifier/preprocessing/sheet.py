@@ -4,8 +4,9 @@ A phone photo of a note often shows the table around the paper (or the wall arou
 blackboard). The preprocessing takes the background from the picture's border and looks
 for the digit among the ink-coloured blobs, so there the table reads as background and
 the sheet as one huge stroke. ``isolate_sheet`` finds the sheet, the largest blob of the
-brightness class that does not dominate the border, provided it is big, solid and thick
-(a stroke is none of these), and paints everything outside it, a thin strip along its
+brightness class that does not dominate the border, provided it is big, solid, thick and
+shaped like a quadrilateral (a stroke is none of these; a bold marker digit is the first
+three at most), and paints everything outside it, a thin strip along its
 edge included, in the sheet's own colour. What is inside the sheet (the digit, ruled
 lines, shading) is left as it is.
 """
@@ -32,6 +33,14 @@ MIN_FILL = 0.6
 #: ... and it is thick: 2 * area / perimeter at least this fraction of the box's shorter
 #: side (a rectangle with a digit in it: ~0.3; a marker stroke: under 0.1).
 MIN_THICKNESS = 0.15
+#: ... and, with its holes filled, it covers at least this share of the tightest rotated
+#: rectangle round it (``rect_fill``): a sheet is a quadrilateral, 0.95-1.0 even tilted
+#: or in perspective, while a bold marker digit, which passes the tests above on white
+#: paper, is at most an ellipse (pi / 4 = 0.785). Dev halves: 0.61-0.82 for the 33
+#: digits taken for a sheet; 0.8, 0.85 and 0.9 give the same answers (docs/preprocessing.md).
+MIN_RECT_FILL = 0.85
+#: Rotations tried for the tightest rectangle (degrees; a rectangle repeats every 90).
+RECT_ANGLES = np.radians(np.arange(0.0, 90.0, 2.0))
 #: The strip along the sheet's edge painted over too (fraction of the shorter side):
 #: the edge's shadow and anti-aliasing would otherwise read as a long faint stroke.
 EDGE_STRIP = 0.02
@@ -61,6 +70,8 @@ def isolate_sheet(channels: np.ndarray, grey: np.ndarray) -> np.ndarray | None:
     if blob is None:
         return None
     outside = _outside(blob)
+    if rect_fill(~outside) < MIN_RECT_FILL:
+        return None
     outside = mnist_form.dilate(outside, 2 * max(1, round(EDGE_STRIP * min(h, w))) + 1)
     if outside.all():
         return None
@@ -89,6 +100,26 @@ def _largest_solid_blob(mask: np.ndarray) -> np.ndarray | None:
     if mnist_form.stroke_width(blob) < MIN_THICKNESS * min(box_h, box_w):
         return None
     return blob
+
+
+def rect_fill(mask: np.ndarray) -> float:
+    """Share of the tightest rectangle round boolean (h, w) ``mask``, over rotations of
+    ``RECT_ANGLES``, that its pixels cover, in (0, 1]: 1 for a rectangle at one of those
+    angles, pi / 4 for an ellipse, less for a digit's shape; 0 for an empty mask."""
+    rows = np.flatnonzero(mask.any(axis=1))
+    if rows.size == 0:
+        return 0.0
+    # A projection's extremes lie at the rows' end pixels: 2 points a row, not every pixel.
+    first = np.argmax(mask[rows], axis=1)
+    last = mask.shape[1] - 1 - np.argmax(mask[rows, ::-1], axis=1)
+    y = np.concatenate([rows, rows]).astype(np.float64)[:, None]
+    x = np.concatenate([first, last]).astype(np.float64)[:, None]
+    cos, sin = np.cos(RECT_ANGLES), np.sin(RECT_ANGLES)
+    along = y * cos + x * sin                 # (2 rows, angles): the points in each rotated frame
+    across = x * cos - y * sin
+    sides = ((along.max(axis=0) - along.min(axis=0) + 1)
+             * (across.max(axis=0) - across.min(axis=0) + 1))
+    return min(1.0, float(np.count_nonzero(mask)) / float(sides.min()))
 
 
 def _outside(blob: np.ndarray) -> np.ndarray:
