@@ -104,14 +104,19 @@ def test_on_a_tie_the_plain_crop_wins():
 def test_when_the_rules_take_the_wrong_crop_the_plain_crop_wins(predictor, mnist_test_set):
     """Tight crops where the rules' crop reads wrong and the plain crop reads right with
     more confidence (by more than the margin either may be handicapped): the Predictor
-    answers with the plain crop."""
+    answers with the plain crop. Such crops are rare since the rules no longer take a
+    tight crop's strokes for ruled lines (6 of the first 2000 test digits with the quick
+    model, some with a "filled" candidate too), so the first 2000 are searched, up to
+    three cases with the rules' and the plain crop alone."""
     from digit_classifier.predictor import MARGIN
 
     found = 0
-    for i in SAMPLE:
+    for i in range(2000):
+        if found == 3:
+            break
         data = _png(_crop(mnist_test_set.test_images[i], 0))
         traces = trace_candidates(data, predictor.preprocess_config)
-        if [t.candidate for t in traces][:2] != ["rules", "plain"]:
+        if [t.candidate for t in traces] != ["rules", "plain"]:  # no "filled" to compete
             continue
         p = predictor.predict_arrays(candidate_rows(traces))
         label = int(mnist_test_set.test_labels[i])
