@@ -76,8 +76,8 @@ def erase_rules(flat: np.ndarray, threshold: float) -> np.ndarray:
     something handwriting with any margin never does, in a band of rows no thicker than
     ``RULE_MAX_ROWS`` or ``RULE_MAX_FRACTION`` of the picture (a pen stroke drawn right
     across a canvas is thicker than a printed rule), with paper beside the band
-    (``RULE_ALONE_GAP``: a tight crop's stroke has more stroke beside it). Its level (the row median) is
-    subtracted, so strokes darker than the line survive where they cross it.
+    (``RULE_ALONE_GAP``: a tight crop's stroke has more stroke beside it). Its level (the
+    row median) is subtracted, so strokes darker than the line survive where they cross it.
     Returns ``flat`` itself (not a copy) when there is nothing to erase, including
     pictures under 48 px a side.
     """
