@@ -117,14 +117,14 @@ def test_a_stroke_of_a_tight_crop_is_no_ruled_line(mnist_test, monkeypatch):
     rules erase "lines" in at most 2% of them, 10% or more without the paper-beside test
     (measured: 4 and 58 of 300)."""
     from digit_classifier.preprocessing import crops, ink_map, rules, sheet
+    from digit_classifier.preprocessing.components import bounding_box
     from digit_classifier.preprocessing.picture import open_picture
 
     images = mnist_test[0][np.random.default_rng(1).choice(5000, 300, replace=False)]
     config = PreprocessConfig()
     pages = []
     for pixels in images:
-        rows, cols = np.flatnonzero(pixels.any(axis=1)), np.flatnonzero(pixels.any(axis=0))
-        box = pixels[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+        box = pixels[bounding_box(pixels > 0)]
         pages.append(f.encode(Image.fromarray(255 - box).resize((4 * box.shape[1], 4 * box.shape[0]),
                                                                Image.Resampling.BICUBIC)))
 

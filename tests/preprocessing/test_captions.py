@@ -6,14 +6,9 @@ import numpy as np
 import pytest
 
 from digit_classifier.preprocessing import trace_image
-from digit_classifier.preprocessing.components import label_components
+from digit_classifier.preprocessing.components import bounding_box, label_components
 from digit_classifier.preprocessing.selection import select_digit
 from tests.support import images as f
-
-
-def _box(mask: np.ndarray) -> tuple[int, int, int, int]:
-    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
-    return rows[0], cols[0], rows[-1], cols[-1]
 
 
 @pytest.mark.parametrize("where", ["under", "beside"])
@@ -25,7 +20,7 @@ def test_the_rules_crop_leaves_a_caption_out(digit, where):
     assert not mask[top:bottom + 1, left:right + 1].any()
     # ... and keeps the whole digit: the same box as on the page without the caption
     alone = trace_image(f.captioned_page(digit, None)[0]).mask
-    assert _box(mask) == _box(alone)
+    assert bounding_box(mask) == bounding_box(alone)
 
 
 def test_a_tall_thin_digit_seeds_before_heavier_short_letters():
