@@ -1,5 +1,5 @@
 """Vectorised random distortions of whole training batches (affine, elastic, thickness,
-low resolution and blur, inversion).
+hollow, marker and dry-brush strokes, low resolution and blur, ink contrast, inversion).
 
 Every image of a batch gets its own random affine map (shift, rotation, scale, shear)
 and its own smooth elastic displacement field (Simard, Steinkraus & Platt 2003). Both
@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, fields
 import numpy as np
 
 from digit_classifier.training.degrade import degrade
+from digit_classifier.training.marks import dry_brush, ink_gamma, max3
 from digit_classifier.training.serifs import add_serifs
 
 
@@ -36,6 +37,10 @@ class AugmentConfig:
                         cleared (outlined lettering, a marker's edge)
     serif_prob       -- fraction of the ones given a printed-style flag (and maybe a foot);
                         needs the labels (``add_serifs``)
+    brush_prob       -- fraction of images redrawn as broad marker or dry-brush strokes
+                        (``marks.dry_brush``)
+    gamma_prob       -- fraction of images whose ink ramp is made harder or softer
+                        (``marks.ink_gamma``)
     """
 
     max_shift: float = 0.0
@@ -50,6 +55,8 @@ class AugmentConfig:
     blur_prob: float = 0.0
     hollow_prob: float = 0.0
     serif_prob: float = 0.0
+    brush_prob: float = 0.0
+    gamma_prob: float = 0.0
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -209,13 +216,6 @@ def change_thickness(images: np.ndarray, prob: float, rng: np.random.Generator) 
     return out
 
 
-def _max3(x: np.ndarray) -> np.ndarray:
-    """3x3 maximum filter of (n, h, w) images (zero outside)."""
-    p = np.pad(x, ((0, 0), (1, 1), (1, 1)))
-    rows = np.maximum(np.maximum(p[:, :-2], p[:, 1:-1]), p[:, 2:])
-    return np.maximum(np.maximum(rows[:, :, :-2], rows[:, :, 1:-1]), rows[:, :, 2:])
-
-
 def hollow(images: np.ndarray, prob: float, rng: np.random.Generator) -> np.ndarray:
     """Turn a random ``prob`` fraction of the images into outlines of their widened strokes.
 
@@ -227,7 +227,7 @@ def hollow(images: np.ndarray, prob: float, rng: np.random.Generator) -> np.ndar
         return images
     out = images.copy()
     x = images[chosen]
-    wide = _max3(_max3(x))
+    wide = max3(max3(x))
     inside = np.clip(2.0 * x - 0.5, 0.0, 1.0)     # the stroke's core, edges left as outline
     out[chosen] = np.clip(wide - inside, 0.0, 1.0)
     return out
@@ -246,9 +246,10 @@ def augment_batch(images: np.ndarray, config: AugmentConfig, rng: np.random.Gene
     labels -- (n,) ints; needed only for ``serif_prob`` (ValueError when it is on and they are missing)
     returns   (n, h, w) float32 in [0, 1]; a fresh array, the input is not modified.
 
-    Order: flags on ones, stroke thickness, then one resampling for affine + elastic, then low resolution
-    or blur (the scan comes after the writing), then inversion (last, so the zero padding
-    outside the image stays background).
+    Order: flags on ones, stroke thickness, outlines, marker or dry-brush strokes, then one
+    resampling for affine + elastic (which bends the brush's hairs with the stroke), then low
+    resolution or blur and the ink's contrast (the scan comes after the writing), then
+    inversion (last, so the zero padding outside the image stays background).
     """
     images = np.asarray(images)
     if images.ndim != 3:
@@ -275,6 +276,8 @@ def _augment_chunk(images: np.ndarray, config: AugmentConfig, rng: np.random.Gen
         out = change_thickness(out, config.thickness_prob, rng)
     if config.hollow_prob > 0:
         out = hollow(out, config.hollow_prob, rng)
+    if config.brush_prob > 0:
+        out = dry_brush(out, config.brush_prob, rng)
     geometric = (config.max_shift, config.max_rotation, config.max_scale,
                  config.max_shear, config.elastic_alpha)
     if any(s > 0 for s in geometric):
@@ -284,6 +287,8 @@ def _augment_chunk(images: np.ndarray, config: AugmentConfig, rng: np.random.Gen
         out = bilinear_sample(out, ys, xs)
     out = np.clip(out, 0.0, 1.0)
     out = degrade(out, config.lowres_prob, config.blur_prob, rng)
+    if config.gamma_prob > 0:
+        out = ink_gamma(out, config.gamma_prob, rng)
     if config.invert_prob > 0:
         flip = rng.random(n) < config.invert_prob
         out[flip] = 1.0 - out[flip]
