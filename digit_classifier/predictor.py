@@ -40,8 +40,12 @@ def choose_candidate(names: list[str], probabilities: np.ndarray, threshold: flo
     caption, ruled lines left out), or the plain crop is stained (``STRAY_SHARE`` of its
     ink is stray grey: a shadow the rules' flattened map took out), the rules are
     preferred. The "filled" crop (only for a textured plain crop in the rules' place)
-    competes on its probability alone. The answer is confident when its top probability
-    reaches ``threshold`` and no other candidate reads another digit with ``CONTEST`` or more.
+    competes on its probability alone; beside it the rules cannot win alone: when the
+    plain and the filled crop both read other digits than the rules, the rules are out
+    (thresholding a dotted or hatched digit fills its counters, a "6" read as an "8" at
+    0.99, while both grey views keep them). The answer is confident when its top
+    probability reaches ``threshold`` and no other candidate reads another digit with
+    ``CONTEST`` or more.
     """
     top = probabilities.max(axis=1)
     # On a tie the plain crop wins: it keeps all the ink, the rules must earn what they leave out.
@@ -50,8 +54,12 @@ def choose_candidate(names: list[str], probabilities: np.ndarray, threshold: flo
         rules, plain = names.index("rules"), names.index("plain")
         stained = stray_grey >= STRAY_SHARE
         handicap[rules if same_place and not stained else plain] += MARGIN
-    best = int(np.argmax(top - handicap))
     digits = probabilities.argmax(axis=1)
+    if "filled" in names and "rules" in names:
+        rules = names.index("rules")
+        if (digits == digits[rules]).sum() == 1:        # no other candidate reads its digit
+            handicap[rules] = np.inf
+    best = int(np.argmax(top - handicap))
     contested = bool(((digits != digits[best]) & (top >= CONTEST)).any())
     return best, bool(top[best] >= threshold and not contested)
 

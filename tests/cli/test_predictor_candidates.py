@@ -182,6 +182,22 @@ def test_a_stained_plain_crop_loses_its_preference():
     assert choose_candidate(["rules", "plain"], p, 0.999, True, STRAY_SHARE)[0] == 0
 
 
+def test_beside_a_filled_crop_the_rules_cannot_win_alone():
+    """A hatched "6": the rules read an "8" at 0.99, the plain and the filled crop a "6"
+    less surely. Two grey views against the thresholded one: the "6" wins. When the
+    filled crop sides with the rules, or there is no filled crop, the rules win as before."""
+    names = ["rules", "plain", "filled"]
+    p = np.zeros((3, 10), np.float32)
+    p[0, 8], p[0, 6] = 0.99, 0.01          # rules: an 8
+    p[1, 6], p[1, 8] = 0.55, 0.45          # plain: a 6
+    p[2, 6], p[2, 8] = 0.65, 0.35          # filled: a 6
+    assert choose_candidate(names, p, 0.999, True) == (2, False)
+    assert choose_candidate(names, p[[0, 2, 1]], 0.999, True) == (1, False)  # order does not matter
+    assert choose_candidate(names[:2], p[:2], 0.999, True)[0] == 0
+    p[2, 8], p[2, 6] = 0.65, 0.35          # filled: an 8 too
+    assert choose_candidate(names, p, 0.999, True)[0] == 0
+
+
 def test_the_trace_says_whether_the_rules_read_the_plain_crops_place():
     """A "1" alone: the rules and the plain crop read the same place. The same "1" with a
     blot in the far corner: the plain box takes in the blot, the rules do not."""
