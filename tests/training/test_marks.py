@@ -79,5 +79,5 @@ def test_augment_batch_draws_the_marks(field, rng):
         AugmentConfig(**{field: 1.5})
     x = _strokes(64)
     out = augment_batch(x, config, rng)
-    assert np.abs(out - x).max(axis=(1, 2)).min() > 0 or field == "brush_prob"
-    assert (np.abs(out - x).max(axis=(1, 2)) > 0).mean() > 0.4
+    changed = np.abs(out - x).max(axis=(1, 2)) > 0
+    assert changed.mean() > 0.9        # stripes parallel to the stroke may miss it, rarely
