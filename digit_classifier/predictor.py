@@ -41,9 +41,10 @@ def choose_candidate(names: list[str], probabilities: np.ndarray, threshold: flo
     ink is stray grey: a shadow the rules' flattened map took out), the rules are
     preferred. The "filled" crop (only for a textured plain crop in the rules' place)
     competes on its probability alone; beside it the rules cannot win alone: when the
-    plain and the filled crop both read other digits than the rules, the rules are out
-    (thresholding a dotted or hatched digit fills its counters, a "6" read as an "8" at
-    0.99, while both grey views keep them). The answer is confident when its top
+    plain and the filled crop both read other digits than the rules, one of them with
+    ``CONTEST`` or more, the rules are out (thresholding a dotted or hatched digit fills
+    its counters, a "6" read as an "8" at 0.99, while both grey views keep them; two
+    grey views that are only guessing, as on a faint thin pen, outvote nothing). The answer is confident when its top
     probability reaches ``threshold`` and no other candidate reads another digit with
     ``CONTEST`` or more.
     """
@@ -57,7 +58,8 @@ def choose_candidate(names: list[str], probabilities: np.ndarray, threshold: flo
     digits = probabilities.argmax(axis=1)
     if "filled" in names and "rules" in names:
         rules = names.index("rules")
-        if (digits == digits[rules]).sum() == 1:        # no other candidate reads its digit
+        others = np.arange(len(names)) != rules
+        if not (digits[others] == digits[rules]).any() and top[others].max() >= CONTEST:
             handicap[rules] = np.inf
     best = int(np.argmax(top - handicap))
     contested = bool(((digits != digits[best]) & (top >= CONTEST)).any())

@@ -185,7 +185,8 @@ def test_a_stained_plain_crop_loses_its_preference():
 def test_beside_a_filled_crop_the_rules_cannot_win_alone():
     """A hatched "6": the rules read an "8" at 0.99, the plain and the filled crop a "6"
     less surely. Two grey views against the thresholded one: the "6" wins. When the
-    filled crop sides with the rules, or there is no filled crop, the rules win as before."""
+    filled crop sides with the rules, or there is no filled crop, or the grey views are
+    only guessing (under ``CONTEST``), the rules win as before."""
     names = ["rules", "plain", "filled"]
     p = np.zeros((3, 10), np.float32)
     p[0, 8], p[0, 6] = 0.99, 0.01          # rules: an 8
@@ -195,6 +196,9 @@ def test_beside_a_filled_crop_the_rules_cannot_win_alone():
     assert choose_candidate(names, p[[0, 2, 1]], 0.999, True) == (1, False)  # order does not matter
     assert choose_candidate(names[:2], p[:2], 0.999, True)[0] == 0
     p[2, 8], p[2, 6] = 0.65, 0.35          # filled: an 8 too
+    assert choose_candidate(names, p, 0.999, True)[0] == 0
+    p[1], p[2] = 0.1, 0.1                  # plain and filled only guessing: a 0 at 0.1 each
+    p[1, 0] = p[2, 0] = 0.1 + 1e-3
     assert choose_candidate(names, p, 0.999, True)[0] == 0
 
 
