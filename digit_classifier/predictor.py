@@ -44,9 +44,9 @@ def choose_candidate(names: list[str], probabilities: np.ndarray, threshold: flo
     plain and the filled crop both read other digits than the rules, one of them with
     ``CONTEST`` or more, the rules are out (thresholding a dotted or hatched digit fills
     its counters, a "6" read as an "8" at 0.99, while both grey views keep them; two
-    grey views that are only guessing, as on a faint thin pen, outvote nothing). The answer is confident when its top
-    probability reaches ``threshold`` and no other candidate reads another digit with
-    ``CONTEST`` or more.
+    grey views that are only guessing, as on a faint thin pen, outvote nothing). The
+    answer is confident when its top probability reaches ``threshold`` and no other
+    candidate reads another digit with ``CONTEST`` or more.
     """
     top = probabilities.max(axis=1)
     # On a tie the plain crop wins: it keeps all the ink, the rules must earn what they leave out.
