@@ -150,6 +150,21 @@ def close_gaps(image20: np.ndarray) -> np.ndarray:
     return _extreme3(_extreme3(grown, np.minimum, 1), np.minimum, 0)   # (h, w)
 
 
+def solid_share(image20: np.ndarray) -> float:
+    """Share of the ink pixels (> 0.5) of (h, w) ``image20`` whose whole 3x3 neighbourhood
+    is ink (paper round the image): near 0 for thin, dotted, hatched or outlined strokes,
+    high for a broad marker's solid strokes. 0.0 when there is no ink."""
+    ink = image20 > 0.5
+    count = int(ink.sum())
+    if count == 0:
+        return 0.0
+    h, w = ink.shape
+    x = np.zeros((h + 2, w + 2), bool)
+    x[1:-1, 1:-1] = ink
+    inside = _extreme3(_extreme3(x, np.minimum, 1), np.minimum, 0)     # (h, w)
+    return float(inside.sum()) / count
+
+
 def _extreme3(x: np.ndarray, pick, axis: int) -> np.ndarray:
     """``pick`` (np.maximum or np.minimum) over 3 neighbours along ``axis``: the result is
     2 shorter along it (only full windows)."""

@@ -17,6 +17,12 @@ from digit_classifier.preprocessing.crops import Crop
 #: at least this share of ink. Dev halves, 10th-90th percentile (docs/preprocessing.md):
 #: clean strokes gain 1-11%, brush digits 6-24%, outlined and pattern-filled 9-66%.
 FILL_GAIN = 0.1
+#: A plain crop whose 20 px image has at least this share of solid ink (``mnist_form.
+#: solid_share``: ink pixels with ink all round) is a broad marker's stroke, not a texture:
+#: closing it would only fill its own small counters (a bold "8" read as a "0"). Dev halves
+#: (docs/preprocessing.md): dotted, hatched, outlined and dry-brush crops are mostly under
+#: 0.3, the boldest marker crops above 0.4.
+SOLID_SHARE = 0.4
 
 
 @dataclass(frozen=True)
@@ -51,11 +57,13 @@ def filled(plain: Crop, placed: Placed, config: PreprocessConfig) -> tuple[Crop,
     """The "filled" hypothesis of a ``fillable`` plain crop: its 20 px image (``placed``)
     with its gaps closed, as (Crop, Placed); None when the crop is not fillable or the
     closing adds less than ``FILL_GAIN`` of ink (clean strokes, which the other crops
-    already read)."""
+    already read), or the strokes are solid (``SOLID_SHARE``: nothing to close but counters)."""
     if not plain.fillable or placed.fitted is None:
         return None
     closed = mnist_form.close_gaps(placed.fitted)
     if float(closed.sum()) < (1.0 + FILL_GAIN) * float(placed.fitted.sum()):
+        return None
+    if mnist_form.solid_share(placed.fitted) >= SOLID_SHARE:   # after the gain: clean strokes skip it
         return None
     crop = Crop(plain.digit, closed, closed > 0.5, "filled", plain.source, normalise=False)
     return crop, Placed(closed, _final(closed, config), closed)

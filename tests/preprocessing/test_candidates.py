@@ -140,3 +140,55 @@ def test_a_stroke_of_a_tight_crop_is_no_ruled_line(mnist_test, monkeypatch):
     monkeypatch.setattr(rules, "_standing_alone", lambda src, rows, threshold: np.ones(rows.size, bool))
     found = erased()
     assert found >= 30, found
+
+
+def _solid_share_by_loops(image: np.ndarray) -> float:
+    ink = image > 0.5
+    padded = np.pad(ink, 1)
+    inside = sum(bool(padded[y:y + 3, x:x + 3].all()) for y, x in zip(*np.nonzero(ink)))
+    return inside / max(int(ink.sum()), 1)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_solid_share_counts_ink_pixels_with_ink_all_round(seed):
+    from digit_classifier.preprocessing import mnist_form
+
+    image = (np.random.default_rng(seed).random((20, 15)) < 0.3 + 0.15 * seed).astype(np.float32)
+    assert mnist_form.solid_share(image) == pytest.approx(_solid_share_by_loops(image))
+    bar = np.zeros((20, 15), np.float32)
+    bar[:, 5:11] = 1.0                      # a 6 px marker stroke: 4 of 6 columns inside
+    assert mnist_form.solid_share(bar) == pytest.approx(4 * 18 / 120)
+    assert mnist_form.solid_share(np.zeros((20, 15), np.float32)) == 0.0
+
+
+def _fillable_plain(image20: np.ndarray):
+    """(Crop, Placed) of a fillable plain crop whose 20 px image is ``image20``."""
+    from digit_classifier.preprocessing import placing
+    from digit_classifier.preprocessing.crops import Crop
+
+    crop = Crop(image20 > 0.5, image20, image20 > 0.5, "plain", fillable=True, same_place=True)
+    return crop, placing.Placed(image20, np.zeros((28, 28), np.float32), image20)
+
+
+def test_a_solid_marker_stroke_gets_no_filled_candidate(monkeypatch):
+    """Closing a broad marker's solid stroke fills nothing but its own small counters and
+    lighter bands (a bold "8" becomes a "0"): no "filled" hypothesis, though closing adds
+    enough ink. The same shape dotted still gets one."""
+    from digit_classifier.preprocessing import mnist_form, placing
+
+    eight = np.ones((20, 14), np.float32)
+    eight[4:6, 6:8] = eight[13:15, 6:8] = 0.0          # an "8" in a broad marker: 2 px counters
+    assert mnist_form.solid_share(eight) >= placing.SOLID_SHARE
+    config = PreprocessConfig()
+    assert mnist_form.close_gaps(eight).sum() > eight.sum()       # closing would fill them
+    dotted = eight.copy()
+    dotted[1::3, 1::3] = 0.0                                     # 1 px paper dots
+    gain = mnist_form.close_gaps(dotted).sum() / dotted.sum() - 1
+    assert mnist_form.solid_share(dotted) < placing.SOLID_SHARE and gain >= placing.FILL_GAIN
+    assert placing.filled(*_fillable_plain(dotted), config) is not None
+    solid_bands = eight * np.where(np.arange(14) % 4 == 0, 0.6, 1.0)[None, :]   # lighter bands
+    assert mnist_form.solid_share(solid_bands) >= placing.SOLID_SHARE
+    assert placing.filled(*_fillable_plain(eight), config) is None
+    assert placing.filled(*_fillable_plain(solid_bands), config) is None
+    monkeypatch.setattr(placing, "SOLID_SHARE", 1.1)              # without the solid test
+    assert placing.filled(*_fillable_plain(solid_bands), config) is not None
