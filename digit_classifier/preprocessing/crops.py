@@ -174,7 +174,24 @@ def digit_crop(flat: np.ndarray, config: PreprocessConfig, source: InkMap | None
         found = _digit_components(*(mask_soft or soft_ink(flat, thresholds)))
     if found is None:
         raise ImageError("no_ink", "no digit-like ink was found (only specks or lines)")
-    return _box(*found, source, lines_erased)
+    crop = _box(*found, source, lines_erased)
+    if config.remove_rules and rules.framed(crop.mask):
+        crop = _unframed(flat, crop, thresholds[0]) or crop
+    return crop
+
+
+def _unframed(flat: np.ndarray, crop: Crop, threshold: float) -> Crop | None:
+    """The rules' Crop found again once the box framing ``crop`` is erased: inside the
+    crop's box the box's sides run edge to edge, so ``erase_rules`` takes them as ruled
+    lines there. None when nothing was erased or nothing is left."""
+    inside = flat[crop.box]
+    erased_inside = rules.erase_rules(inside, threshold)
+    if erased_inside is inside:
+        return None
+    erased = flat.copy()
+    erased[crop.box] = erased_inside
+    found = _digit_components(*soft_ink(erased, ink_threshold(erased)))
+    return None if found is None else _box(*found, crop.source, True)
 
 
 def _box(soft: np.ndarray, mask: np.ndarray, runs: components.Runs, in_digit: np.ndarray,

@@ -41,6 +41,16 @@ def dilate(mask: np.ndarray, size: int) -> np.ndarray:
     return _any_in_window(_any_in_window(wide, size, 0), size, 1)  # separable
 
 
+def pool_any(mask: np.ndarray, step: int) -> np.ndarray:
+    """Boolean (h, w) ``mask`` -> (ceil(h/step), ceil(w/step)): any pixel set in each block."""
+    if step == 1:
+        return mask
+    h, w = mask.shape
+    padded = np.zeros((-(-h // step) * step, -(-w // step) * step), bool)
+    padded[:h, :w] = mask
+    return padded.reshape(padded.shape[0] // step, step, padded.shape[1] // step, step).any(axis=(1, 3))
+
+
 def _any_in_window(x: np.ndarray, n: int, axis: int) -> np.ndarray:
     """out[i] = any(x[i:i + n]) along ``axis`` (0 or 1; the length shrinks by n - 1), in
     O(log n) steps: windows doubled (1, 2, 4, ...), and those the binary digits of ``n``

@@ -9,7 +9,7 @@ import numpy as np
 
 from digit_classifier.preprocessing.components import (Components, Runs, at_edge, box_gaps,
                                                        component_stats, find_runs, paint, run_stats)
-from digit_classifier.preprocessing.mnist_form import dilate
+from digit_classifier.preprocessing.mnist_form import dilate, pool_any
 
 #: (n,) bool component flags -> (h, w) bool mask of those components' pixels.
 Painter = Callable[[np.ndarray], np.ndarray]
@@ -97,10 +97,10 @@ def _outlined(c: Components, line: int, held: np.ndarray, painter: Painter) -> b
     one[line] = True
     longer = max(c.bottom[line] - c.top[line], c.right[line] - c.left[line]) + 1
     step = max(1, math.ceil(longer / OUTLINE_GRID))
-    ring = _pool(painter(one)[box], step)
+    ring = pool_any(painter(one)[box], step)
     if min(_span_fill(ring), _span_fill(ring.T)) < FRAME_CONVEX:
         return True
-    ink = _pool(painter(held)[box], step)
+    ink = pool_any(painter(held)[box], step)
     near = dilate(ring, 2 * math.ceil(OUTLINE_GAP * longer / step) + 1)
     return int((near & ink).sum()) >= OUTLINE_SHARE * int(ink.sum())
 
@@ -112,16 +112,6 @@ def _span_fill(mask: np.ndarray) -> float:
     first = np.argmax(mask, axis=1)
     last = mask.shape[1] - np.argmax(mask[:, ::-1], axis=1)
     return float(((last - first) * rows).sum()) / mask.size
-
-
-def _pool(mask: np.ndarray, step: int) -> np.ndarray:
-    """Boolean (h, w) ``mask`` -> (ceil(h/step), ceil(w/step)): any pixel set in each block."""
-    if step == 1:
-        return mask
-    h, w = mask.shape
-    padded = np.zeros((-(-h // step) * step, -(-w // step) * step), bool)
-    padded[:h, :w] = mask
-    return padded.reshape(padded.shape[0] // step, step, padded.shape[1] // step, step).any(axis=(1, 3))
 
 
 def _edge_objects(c: Components, edge: np.ndarray, digit: int) -> np.ndarray:
