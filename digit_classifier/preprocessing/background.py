@@ -46,8 +46,9 @@ def _band(n: int, size: int) -> np.ndarray:
 #: The background grid has this many blocks along the picture's longer side ...
 BACKGROUND_BLOCKS = 32
 #: ... and an opening (minimum, then maximum) over this many blocks square removes the
-#: strokes from it: wide enough for a marker stroke, while a shadow's edge keeps its place.
-BACKGROUND_WINDOW = 7
+#: strokes from it: wide enough for a marker stroke or a scaled-up 8x8 digit's (2 of 8
+#: cells, 25% of the side), while a shadow's edge keeps its place (docs/preprocessing.md).
+BACKGROUND_WINDOW = 9
 
 
 def _block_background(x: np.ndarray, blocks: int = BACKGROUND_BLOCKS) -> np.ndarray | float:

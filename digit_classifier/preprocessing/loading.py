@@ -21,8 +21,9 @@ from PIL import Image, ImageOps
 
 #: Default pixel cap (width * height) above which an image is refused unread.
 MAX_PIXELS = 40_000_000
-#: Default minimum side in pixels.
-MIN_SIDE = 10
+#: Default minimum side in pixels: 8, the smallest digit format in common use
+#: (scikit-learn's 8x8 digits; issue 10's lowest scan size).
+MIN_SIDE = 8
 
 ImageSource = Union[bytes, bytearray, memoryview, str, os.PathLike, BinaryIO, Image.Image]
 

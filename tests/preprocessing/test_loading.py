@@ -111,7 +111,7 @@ def test_zero_byte_file_and_missing_path(tmp_path):
         preprocess_image(tmp_path / "missing.png")
 
 
-def test_tiny_images_are_accepted_down_to_10px():
+def test_tiny_images_are_accepted_down_to_8px():
     out = preprocess_image(f.tiny_png_bytes())
     assert out.shape == (784,) and out.max() > 0.5
 

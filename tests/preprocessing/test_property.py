@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from PIL import Image, ImageDraw
 
 from digit_classifier.preprocessing import ImageError, PreprocessConfig, preprocess_image
+from digit_classifier.preprocessing.loading import MIN_SIDE
 
 
 @st.composite
@@ -45,8 +46,8 @@ def test_never_crashes(sample, mode):
         out = preprocess_image(data, PreprocessConfig(mode=mode))
     except ImageError as exc:
         assert exc.code in {"too_small", "no_ink"}
-        assert exc.code != "too_small" or min(w, h) < 10
+        assert exc.code != "too_small" or min(w, h) < MIN_SIDE
         return
-    assert min(w, h) >= 10
+    assert min(w, h) >= MIN_SIDE
     assert out.shape == (784,) and out.dtype == np.float32
     assert np.isfinite(out).all() and out.min() >= 0 and out.max() <= 1

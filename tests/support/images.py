@@ -214,20 +214,20 @@ def exif_rotated_jpeg_bytes(digit: int = 7, size: int = 280, orientation: int = 
 
 
 def square_png_bytes(side: int, digit: int = 1) -> bytes:
-    """A ``side`` x ``side`` digit image (10 is the smallest accepted, 9 is too small)."""
+    """A ``side`` x ``side`` digit image (8 is the smallest accepted, 7 is too small)."""
     img = Image.new("L", (side, side), 255)
     ImageDraw.Draw(img).line([(side // 2, 1), (side // 2, side - 2)], fill=0, width=max(1, side // 6))
     return encode(img, "PNG")
 
 
 def tiny_png_bytes() -> bytes:
-    """10 x 10 px: the smallest accepted size."""
-    return square_png_bytes(10)
+    """8 x 8 px (``MIN_SIDE``): the smallest accepted size."""
+    return square_png_bytes(8)
 
 
 def too_small_png_bytes() -> bytes:
-    """9 x 9 px: one pixel under the minimum."""
-    return square_png_bytes(9)
+    """7 x 7 px: one pixel under the minimum."""
+    return square_png_bytes(7)
 
 
 def huge_jpeg_bytes(size=(4000, 3000), digit: int = 5, seed: int = 0) -> bytes:
