@@ -5,7 +5,7 @@ Not one of issue 10's sets (a)-(f): added afterwards as a regression check for t
 to 45-70 % of a 120-260 px picture and placed near its centre, in one of five layouts:
 
 - ``box``: a printed form box drawn round it (1-3 px, black, red or blue), half the time
-  so tight that the box runs through the digit's edges;
+  so tight that it touches or runs through the ink's edges;
 - ``comb``: a form's comb field, a base line with ticks, the digit standing on it;
 - ``grid``: squared paper, light blue lines every 1/8-1/4 of the picture;
 - ``shadow``: uneven light, a linear fall-off plus a shadow 20-45 % darker with a soft
@@ -43,7 +43,8 @@ def place_digit(digit: np.ndarray, size: int, rng: np.random.Generator) -> tuple
 
 def box_lines(size: int, top: int, left: int, side: int, rng: np.random.Generator) -> np.ndarray:
     """(size, size) float32 mask of a box round the digit frame (top, left, side): half the
-    time 0-12 % inside the frame (MNIST's 4 px margin is 14 %, so it cuts the ink's edges)."""
+    time 0-12 % inside the frame (MNIST's ink starts 2-4 px = 7-14 % in, so the box
+    touches or cuts the ink's edges), otherwise 5-30 % outside it."""
     lines = np.zeros((size, size), np.float32)
     width = int(rng.integers(1, 4))
     inset = rng.uniform(0.0, 0.12) if rng.random() < 0.5 else -rng.uniform(0.05, 0.3)

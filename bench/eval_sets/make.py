@@ -1,4 +1,4 @@
-"""Write the evaluation sets (a)-(f) of issue 10 and the layouts set (g), each split into dev and test halves.
+"""Write the evaluation sets (a)-(g) of issue 10, each split into dev and test halves.
 
 CLI: ``python bench/eval_sets/make.py --out DIR [--n 1000] [--seed 0] [--sets tight,lowres,...]``
 writes ``DIR/<set>/{dev,test}/NNNNN.png|jpg`` and a ``labels.csv`` (filename,label,kind)
@@ -36,7 +36,8 @@ def samples(name: str, split: str, n: int, rng: np.random.Generator, data_dir: P
     if name in ("outline", "ruled"):
         module = outline if name == "outline" else ruled
         return module.generate(images, labels, fonts.discover_fonts(split), rng)
-    return {"tight": tight, "lowres": lowres, "brush": brush, "layouts": layouts}[name].generate(images, labels, rng)
+    module = {"tight": tight, "lowres": lowres, "brush": brush, "layouts": layouts}[name]
+    return module.generate(images, labels, rng)
 
 
 def write_split(folder: Path, items: Iterator[Sample]) -> int:

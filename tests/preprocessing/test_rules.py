@@ -91,7 +91,8 @@ def test_a_notebook_photographed_askew_is_read_without_its_rules(monkeypatch):
     buffers = []
     for canvas in (page, alone):
         buffer = io.BytesIO()
-        canvas.rotate(3, Image.Resampling.BICUBIC, fillcolor=(248, 247, 240)).crop((20, 20, 280, 240)).save(buffer, "PNG")
+        turned = canvas.rotate(3, Image.Resampling.BICUBIC, fillcolor=(248, 247, 240))
+        turned.crop((20, 20, 280, 240)).save(buffer, "PNG")
         buffers.append(buffer.getvalue())
     clean = preprocess_image(buffers[1])
     assert np.corrcoef(trace_image(buffers[0]).image28.reshape(784), clean)[0, 1] > 0.9
