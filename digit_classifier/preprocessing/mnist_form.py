@@ -156,8 +156,7 @@ def close_gaps(image20: np.ndarray) -> np.ndarray:
     h, w = image20.shape
     x = np.zeros((h + 4, w + 4), np.float32)
     x[2:-2, 2:-2] = image20
-    grown = _extreme3(_extreme3(x, np.maximum, 1), np.maximum, 0)      # (h + 2, w + 2)
-    return _extreme3(_extreme3(grown, np.minimum, 1), np.minimum, 0)   # (h, w)
+    return _square3(_square3(x, np.maximum), np.minimum)   # (h + 2, w + 2), then (h, w)
 
 
 def solid_share(image20: np.ndarray) -> float:
@@ -171,8 +170,14 @@ def solid_share(image20: np.ndarray) -> float:
     h, w = ink.shape
     x = np.zeros((h + 2, w + 2), bool)
     x[1:-1, 1:-1] = ink
-    inside = _extreme3(_extreme3(x, np.minimum, 1), np.minimum, 0)     # (h, w)
+    inside = _square3(x, np.minimum)     # (h, w)
     return float(inside.sum()) / count
+
+
+def _square3(x: np.ndarray, pick) -> np.ndarray:
+    """``pick`` (np.maximum or np.minimum) over each full 3x3 window of (h, w) ``x`` ->
+    (h - 2, w - 2), separable."""
+    return _extreme3(_extreme3(x, pick, 1), pick, 0)
 
 
 def _extreme3(x: np.ndarray, pick, axis: int) -> np.ndarray:
