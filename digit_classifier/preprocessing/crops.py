@@ -18,7 +18,10 @@ from digit_classifier.preprocessing.plain import BOX_LEVEL
 from digit_classifier.preprocessing.threshold import ink_threshold, soft_ink
 
 #: The rules' crop and the plain crop "read the same place" when the rules' box covers at
-#: least this share of the plain box's area (``judge_plain`` sets ``Crop.same_place``).
+#: least this share of the plain box's area (``judge_plain`` sets ``Crop.same_place``):
+#: their overlap, not their areas alone, so a small plain box elsewhere (a 1 px sliver
+#: along a table's edge, when the table on two sides turned the plain polarity) is not
+#: the same place.
 SAME_PLACE = 0.7
 #: The plain crop is "stained" when stray grey (``stray_grey``) makes at least this share
 #: of its ink: then the rules' crop is the preferred reading even in the same place.
@@ -102,9 +105,18 @@ def _area(box: tuple[slice, slice] | None) -> int:
     return 0 if box is None else (box[0].stop - box[0].start) * (box[1].stop - box[1].start)
 
 
-def _box_area(crop: Crop) -> int:
-    """Area (px) of the bounding box of ``crop.digit``."""
-    return _area(crop.box or bounding_box(crop.digit))
+def _crop_box(crop: Crop) -> tuple[slice, slice] | None:
+    """The (rows, cols) box of ``crop`` in its ink map (of ``crop.digit`` when not set)."""
+    return crop.box or bounding_box(crop.digit)
+
+
+def _overlap(a: tuple[slice, slice] | None, b: tuple[slice, slice] | None) -> tuple[slice, slice] | None:
+    """The (rows, cols) box where boxes ``a`` and ``b`` overlap, None when they do not."""
+    if a is None or b is None:
+        return None
+    rows = slice(max(a[0].start, b[0].start), min(a[0].stop, b[0].stop))
+    cols = slice(max(a[1].start, b[1].start), min(a[1].stop, b[1].stop))
+    return (rows, cols) if rows.start < rows.stop and cols.start < cols.stop else None
 
 
 def stray_grey(rules_crop: Crop, plain: Crop) -> float:
@@ -115,7 +127,7 @@ def stray_grey(rules_crop: Crop, plain: Crop) -> float:
     is under ``4 * STRAY_DISTANCE`` a side."""
     if min(plain.pixels.shape) < 4 * STRAY_DISTANCE or rules_crop.digit.shape != plain.digit.shape:
         return 0.0  # no room for a shadow apart from the strokes, or another view
-    box = plain.box or bounding_box(plain.digit)
+    box = _crop_box(plain)
     if box is None:
         return 0.0
     total = float(plain.pixels.sum())
@@ -150,7 +162,8 @@ def judge_plain(rules_crop: Crop, plain: Crop) -> Crop:
     Fillable: besides, the rules erased no ruled lines (closing the plain crop's gaps
     would weld them back on), so a hollow or dotted plain crop may be read filled in
     (``placing``)."""
-    if _box_area(rules_crop) < SAME_PLACE * _box_area(plain):
+    plain_box = _crop_box(plain)
+    if _area(_overlap(_crop_box(rules_crop), plain_box)) < SAME_PLACE * _area(plain_box):
         return plain
     return replace(plain, same_place=True, stray_grey=stray_grey(rules_crop, plain),
                    fillable=not rules_crop.lines_erased)

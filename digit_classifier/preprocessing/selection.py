@@ -28,6 +28,47 @@ def _rules(c: Components, shape: tuple[int, int]) -> np.ndarray:
     return ((w >= 0.9 * shape[1]) & (w >= 8 * h)) | ((h >= 0.9 * shape[0]) & (h >= 8 * w))
 
 
+#: A band along the picture's edge (the table beside a sticky note that fills most of the
+#: frame, a screen's bezel, a form box's side) is ink on at least ``BAND_COVER`` of one
+#: side's border pixels. A digit's stroke cropped tight touches its side at a few pixels
+#: (a bar is never that straight), so a band is the edge of something else, and it is left
+#: out when another component has at least ``BAND_SEED_SHARE`` of its mass (a speck does not).
+BAND_COVER = 0.8
+BAND_SEED_SHARE = 0.01
+
+
+def _bands(c: Components, shape: tuple[int, int], candidates: np.ndarray,
+           painter: Painter | None) -> np.ndarray:
+    """(n,) bool: the ``candidates`` that are bands along the picture's edge (``BAND_COVER``).
+    Only components whose box runs along a side they touch are painted and measured."""
+    h, w = shape
+    bands = np.zeros(c.area.size, bool)
+    if painter is None or min(shape) < 48:
+        return bands
+    wide = ((c.top == 0) | (c.bottom == h - 1)) & (c.right - c.left + 1 >= BAND_COVER * w)
+    tall = ((c.left == 0) | (c.right == w - 1)) & (c.bottom - c.top + 1 >= BAND_COVER * h)
+    for k in np.flatnonzero(candidates & (wide | tall)):
+        one = np.zeros(c.area.size, bool)
+        one[k] = True
+        ink = painter(one)
+        cover = max(ink[0].mean(), ink[-1].mean(), ink[:, 0].mean(), ink[:, -1].mean())
+        bands[k] = cover >= BAND_COVER
+    return bands
+
+
+def _without_bands(c: Components, shape: tuple[int, int], eligible: np.ndarray,
+                   painter: Painter | None) -> np.ndarray:
+    """``eligible`` without the bands along the edge (``_bands``), when another eligible
+    component has at least ``BAND_SEED_SHARE`` of the heaviest band's mass."""
+    bands = _bands(c, shape, eligible, painter)
+    if not bands.any():
+        return eligible
+    rest = eligible & ~bands
+    if rest.any() and c.mass[rest].max() >= BAND_SEED_SHARE * c.mass[bands].max():
+        return rest
+    return eligible
+
+
 #: A hollow component (ink on under this fraction of its box) holding another component
 #: of at least ``FRAME_CONTENT`` of its mass inside its box is a frame drawn round the digit.
 FRAME_FILL = 0.25
@@ -55,6 +96,12 @@ EDGE_SEED_SHARE = 0.2
 EDGE_OBJECT_SHARE = 0.5
 EDGE_OBJECT_GAP = 0.15
 EDGE_OBJECT_THICKER = 1.8
+#: A solid blob cut by the edge (a fingertip holding the page, a pen cap, usually lighter
+#: than the ink) is an object whatever its mass: it fills at least ``EDGE_BLOB_FILL`` of
+#: its box, and its box's shorter side is at least ``EDGE_BLOB_SIDE`` of the digit's
+#: longer side (a stroke broken off, however straight, is as narrow as the pen).
+EDGE_BLOB_FILL = 0.6
+EDGE_BLOB_SIDE = 0.25
 #: A component further than ``FAR_GAP`` x the group's longest side from the group's box
 #: joins only when its own longest side is at least ``PIECE_SIDE`` x the group's: a
 #: stroke of the digit broken off. A caption's letters and specks are smaller; a digit's
@@ -122,7 +169,9 @@ def _edge_objects(c: Components, edge: np.ndarray, digit: int) -> np.ndarray:
     digit_box = (c.top[digit], c.left[digit], c.bottom[digit], c.right[digit])
     apart = ((box_gaps(c, digit_box) >= EDGE_OBJECT_GAP * size)
              | (thickness >= EDGE_OBJECT_THICKER * thickness[digit]))
-    return edge & (c.mass >= EDGE_OBJECT_SHARE * c.mass[digit]) & apart
+    box_h, box_w = c.bottom - c.top + 1, c.right - c.left + 1
+    blob = (c.area >= EDGE_BLOB_FILL * box_h * box_w) & (np.minimum(box_h, box_w) >= EDGE_BLOB_SIDE * size)
+    return edge & ((c.mass >= EDGE_OBJECT_SHARE * c.mass[digit]) | blob) & apart
 
 
 def _seed(c: Components, eligible: np.ndarray, edge: np.ndarray) -> int:
@@ -173,6 +222,7 @@ def choose(c: Components, shape: tuple[int, int], min_mass_frac: float = 0.03,
     chosen = np.zeros(n, bool)
     if not eligible.any():
         return chosen
+    eligible = _without_bands(c, shape, eligible, painter)
     framed = eligible & ~_frames(c, eligible, painter)
     eligible = framed if framed.any() else eligible
     edge = at_edge(c, shape)

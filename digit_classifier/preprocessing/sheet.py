@@ -6,9 +6,10 @@ for the digit among the ink-coloured blobs, so there the table reads as backgrou
 the sheet as one huge stroke. ``isolate_sheet`` finds the sheet, the largest blob of the
 brightness class that does not dominate the border, provided it is big, solid, thick and
 shaped like a quadrilateral (a stroke is none of these; a bold marker digit is the first
-three at most), and paints everything outside it, a thin strip along its
-edge included, in the sheet's own colour. What is inside the sheet (the digit, ruled
-lines, shading) is left as it is.
+three at most), and holding strokes (the ring of a bold blocky "0" that passes the other
+tests holds one solid patch, its counter), and paints everything outside it, a thin strip
+along its edge included, in the sheet's own colour. What is inside the sheet (the digit,
+ruled lines, shading) is left as it is.
 """
 
 from __future__ import annotations
@@ -44,6 +45,12 @@ RECT_ANGLES = np.radians(np.arange(0.0, 90.0, 2.0))
 #: The strip along the sheet's edge painted over too (fraction of the shorter side):
 #: the edge's shadow and anti-aliasing would otherwise read as a long faint stroke.
 EDGE_STRIP = 0.02
+#: What the sheet holds (the other brightness class inside it: the digit, ruled lines) is
+#: strokes: their mean width (``mnist_form.stroke_width``) is under this fraction of the
+#: sheet's shorter side. Scenes (bench/realistic_set.py): at most 0.124, a bold "1" on a
+#: small card. The counter of a blocky "0" filling the frame (scikit-learn's 8x8 digits
+#: scaled up), whose ring passes the tests above as a dark sheet: 0.19-0.34.
+MAX_HELD_WIDTH = 0.16
 
 
 def isolate_sheet(channels: np.ndarray, grey: np.ndarray) -> np.ndarray | None:
@@ -66,11 +73,12 @@ def isolate_sheet(channels: np.ndarray, grey: np.ndarray) -> np.ndarray | None:
     if sheet_share < MIN_AREA:  # the usual digit photo stops here
         return None
     bright = grey > threshold
-    blob = _largest_solid_blob(~bright if surround_is_bright else bright)
+    sheet_class = ~bright if surround_is_bright else bright
+    blob = _largest_solid_blob(sheet_class)
     if blob is None:
         return None
     outside = _outside(blob)
-    if rect_fill(~outside) < MIN_RECT_FILL:
+    if rect_fill(~outside) < MIN_RECT_FILL or not _holds_strokes(~outside & ~sheet_class, ~outside):
         return None
     outside = mnist_form.dilate(outside, 2 * max(1, round(EDGE_STRIP * min(h, w))) + 1)
     if outside.all():
@@ -100,6 +108,18 @@ def _largest_solid_blob(mask: np.ndarray) -> np.ndarray | None:
     if mnist_form.stroke_width(blob) < MIN_THICKNESS * min(box_h, box_w):
         return None
     return blob
+
+
+def _holds_strokes(held: np.ndarray, sheet: np.ndarray) -> bool:
+    """Whether boolean (h, w) ``held``, what lies on the boolean (h, w) ``sheet`` (holes
+    filled), is strokes: not empty (a sheet with nothing on it holds no digit to read) and
+    thinner than ``MAX_HELD_WIDTH`` of the sheet's shorter side."""
+    if not held.any():
+        return False
+    rows = np.flatnonzero(sheet.any(axis=1))
+    cols = np.flatnonzero(sheet.any(axis=0))
+    side = min(rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1)
+    return mnist_form.stroke_width(held) < MAX_HELD_WIDTH * side
 
 
 def rect_fill(mask: np.ndarray) -> float:

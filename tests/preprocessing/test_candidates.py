@@ -37,6 +37,25 @@ def test_the_plain_crop_is_the_bounding_box_of_all_the_ink():
     assert plain.mask[190, 10] and not rules.mask[190, 10]
 
 
+@pytest.mark.parametrize("plain_box, same", [
+    ((slice(55, 165), slice(115, 205)), True),     # round the rules' box, 0.81 of it theirs
+    ((slice(40, 180), slice(100, 220)), False),    # round it, but much larger
+    ((slice(32, 33), slice(0, 277)), False),       # a 1 px sliver elsewhere, a 40th of its area
+    ((slice(60, 160), slice(150, 260)), False),    # as large, half beside it
+])
+def test_the_same_place_is_where_the_boxes_overlap(plain_box, same):
+    from digit_classifier.preprocessing.crops import Crop, judge_plain
+
+    digit = np.zeros((300, 300), bool)
+    digit[60:160, 120:200] = True                  # the rules' box: 100 x 80
+    rules = Crop(digit, digit[60:160, 120:200].astype(np.float32), digit[60:160, 120:200],
+                 box=(slice(60, 160), slice(120, 200)))
+    levels = np.zeros((300, 300), np.float32)
+    levels[plain_box] = 1.0
+    plain = Crop(levels > 0.5, levels[plain_box], (levels > 0.5)[plain_box], "plain", box=plain_box)
+    assert judge_plain(rules, plain).same_place is same
+
+
 def test_center_mode_has_one_candidate():
     traces = trace_candidates(f.digit_png_bytes(3), PreprocessConfig(mode="center"))
     assert [t.candidate for t in traces] == ["center"]
