@@ -1,10 +1,10 @@
-"""Write the evaluation sets (a)-(g) of issue 10, each split into dev and test halves.
+"""Write the evaluation sets (a)-(h) of issue 10, each split into dev and test halves.
 
 CLI: ``python bench/eval_sets/make.py --out DIR [--n 1000] [--seed 0] [--sets tight,lowres,...]``
 writes ``DIR/<set>/{dev,test}/NNNNN.png|jpg`` and a ``labels.csv`` (filename,label,kind)
-in each split folder. Dev halves draw MNIST test digits with index < 5000 and the dev
-font families; test halves index >= 5000 and the other families, so nothing is shared.
-Tune on dev only.
+in each split folder (the pictures an earlier run left there are removed first). Dev
+halves draw MNIST test digits with index < 5000 and the dev font families; test halves
+index >= 5000 and the other families, so nothing is shared. Tune on dev only.
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent), str(HERE.parents[1])]  # bench/ (scripts, not a package), repo
 
-from eval_sets import brush, fonts, layouts, lowres, outline, ruled, tight  # noqa: E402
+from eval_sets import brush, edges, fonts, layouts, lowres, outline, ruled, tight  # noqa: E402
 from eval_sets.common import DEFAULT_DATA_DIR, SPLITS, Sample, mnist_split  # noqa: E402
 
-SETS = ("tight", "lowres", "fonts", "outline", "brush", "ruled", "layouts")
+SETS = ("tight", "lowres", "fonts", "outline", "brush", "ruled", "layouts", "edges")
 
 
 def samples(name: str, split: str, n: int, rng: np.random.Generator, data_dir: Path) -> Iterator[Sample]:
@@ -36,13 +36,16 @@ def samples(name: str, split: str, n: int, rng: np.random.Generator, data_dir: P
     if name in ("outline", "ruled"):
         module = outline if name == "outline" else ruled
         return module.generate(images, labels, fonts.discover_fonts(split), rng)
-    module = {"tight": tight, "lowres": lowres, "brush": brush, "layouts": layouts}[name]
+    module = {"tight": tight, "lowres": lowres, "brush": brush, "layouts": layouts, "edges": edges}[name]
     return module.generate(images, labels, rng)
 
 
 def write_split(folder: Path, items: Iterator[Sample]) -> int:
-    """Write Samples as ``NNNNN.<ext>`` files plus ``labels.csv`` into ``folder``; return the count."""
+    """Write Samples as ``NNNNN.<ext>`` files plus ``labels.csv`` into ``folder`` (removing the
+    ``NNNNN.*`` files already there); return the count."""
     folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("[0-9][0-9][0-9][0-9][0-9].*"):  # an earlier run's pictures
+        stale.unlink()
     count = 0
     with open(folder / "labels.csv", "w", newline="") as handle:
         writer = csv.writer(handle)
