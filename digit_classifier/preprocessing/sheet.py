@@ -4,12 +4,14 @@ A phone photo of a note often shows the table around the paper (or the wall arou
 blackboard). The preprocessing takes the background from the picture's border and looks
 for the digit among the ink-coloured blobs, so there the table reads as background and
 the sheet as one huge stroke. ``isolate_sheet`` finds the sheet, the largest blob of the
-brightness class that does not dominate the border, provided it is big, solid, thick and
-shaped like a quadrilateral (a stroke is none of these; a bold marker digit is the first
-three at most), and holding strokes (the ring of a bold blocky "0" that passes the other
-tests holds one solid patch, its counter), and paints everything outside it, a thin strip
-along its edge included, in the sheet's own colour. What is inside the sheet (the digit,
-ruled lines, shading) is left as it is.
+brightness class that does not dominate the border (the surround holds 60% of it, or just
+its larger part when the surround is another material than the sheet, not a shadow),
+provided it is big, solid, thick and shaped like a quadrilateral (a stroke is none of
+these; a bold marker digit is the first three at most) and holds strokes (the ring of a
+bold blocky "0" that passes the other tests holds one solid patch, its counter). It
+paints everything outside the sheet, a thin strip along its edge included, in the
+sheet's own colour. What is inside the sheet (the digit, ruled lines, shading) is left
+as it is.
 """
 
 from __future__ import annotations
