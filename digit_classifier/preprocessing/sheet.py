@@ -87,7 +87,8 @@ def isolate_sheet(channels: np.ndarray, grey: np.ndarray) -> np.ndarray | None:
     if blob is None:
         return None
     outside = _outside(blob)
-    if rect_fill(~outside) < MIN_RECT_FILL or not _holds_strokes(~outside & ~sheet_class, ~outside):
+    on_sheet = ~outside  # the sheet with its holes filled
+    if rect_fill(on_sheet) < MIN_RECT_FILL or not _holds_strokes(on_sheet & ~sheet_class, on_sheet):
         return None
     if split_border and not _other_material(channels, blob, outside):
         return None
@@ -127,9 +128,8 @@ def _holds_strokes(held: np.ndarray, sheet: np.ndarray) -> bool:
     thinner than ``MAX_HELD_WIDTH`` of the sheet's shorter side."""
     if not held.any():
         return False
-    rows = np.flatnonzero(sheet.any(axis=1))
-    cols = np.flatnonzero(sheet.any(axis=0))
-    side = min(rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1)
+    rows, cols = components.bounding_box(sheet)  # the sheet holds the blob: never empty
+    side = min(rows.stop - rows.start, cols.stop - cols.start)
     return mnist_form.stroke_width(held) < MAX_HELD_WIDTH * side
 
 
