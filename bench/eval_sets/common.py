@@ -69,6 +69,19 @@ def upscale(digit: np.ndarray, size: tuple[int, int],
     return np.clip(np.asarray(out, np.float32), 0.0, 1.0)
 
 
+def place_digit(digit: np.ndarray, size: int, rng: np.random.Generator,
+                share: tuple[float, float] = (0.45, 0.7),
+                jitter: int = 10) -> tuple[np.ndarray, int, int, int]:
+    """(28, 28) uint8 digit -> ((size, size) float32 ink in [0, 1], top, left, side): the
+    digit's 28 px frame scaled to ``side``, a ``share`` (low, high) of ``size``, within
+    ``size / jitter`` of the centre."""
+    side = int(size * rng.uniform(*share))
+    top, left = (size - side) // 2 + rng.integers(-size // jitter, size // jitter + 1, 2)
+    ink = np.zeros((size, size), np.float32)
+    ink[top:top + side, left:left + side] = upscale(digit, (side, side))
+    return ink, int(top), int(left), side
+
+
 def rank_filter(alpha: np.ndarray, size: int, grow: bool) -> np.ndarray:
     """(h, w) float image -> its ``size`` x ``size`` max (``grow``) or min filter."""
     rank = ImageFilter.MaxFilter(size) if grow else ImageFilter.MinFilter(size)

@@ -24,26 +24,15 @@ from typing import Iterator
 import numpy as np
 from PIL import Image, ImageDraw
 
-from .common import Sample, encode, paint, rank_filter, to_image, upscale
+from .common import Sample, encode, paint, place_digit, rank_filter, to_image
 
 KINDS = ("note", "finger", "screen", "canvas", "paint")
-
-
-def placed(digit: np.ndarray, size: int, share: tuple[float, float], rng: np.random.Generator,
-           jitter: int = 12) -> np.ndarray:
-    """(28, 28) uint8 digit -> (size, size) float32 ink in [0, 1]: the digit's 28 px frame
-    scaled to ``share`` (low, high) of ``size``, within ``size / jitter`` of the centre."""
-    side = int(size * rng.uniform(*share))
-    top, left = (size - side) // 2 + rng.integers(-size // jitter, size // jitter + 1, 2)
-    ink = np.zeros((size, size), np.float32)
-    ink[top:top + side, left:left + side] = upscale(digit, (side, side))
-    return ink
 
 
 def note(digit: np.ndarray, rng: np.random.Generator) -> Image.Image:
     """A sticky note with the digit, the table along one side or two meeting at a corner."""
     size = int(rng.integers(200, 361))
-    rgb = paint(placed(digit, size, (0.4, 0.6), rng), rng.uniform(10, 60, 3),
+    rgb = paint(place_digit(digit, size, rng, (0.4, 0.6), jitter=12)[0], rng.uniform(10, 60, 3),
                 np.array([250.0, 235.0, 120.0]) * rng.uniform(0.85, 1.0))
     depth = int(size * rng.uniform(0.06, 0.16))
     table = np.zeros((size, size), bool)
@@ -64,7 +53,7 @@ def finger(digit: np.ndarray, rng: np.random.Generator) -> Image.Image:
     """The digit on paper and a fingertip (an ellipse 12-22 % of the picture wide) coming
     in 15-30 % of the picture from a random edge."""
     size = int(rng.integers(200, 361))
-    rgb = paint(placed(digit, size, (0.4, 0.55), rng, jitter=20), rng.uniform(10, 60, 3),
+    rgb = paint(place_digit(digit, size, rng, (0.4, 0.55), jitter=20)[0], rng.uniform(10, 60, 3),
                 [245.0, 243.0, 236.0])
     img = Image.fromarray(np.clip(rgb, 0, 255).astype(np.uint8))
     width, reach = int(size * rng.uniform(0.12, 0.22)), int(size * rng.uniform(0.15, 0.3))
@@ -81,7 +70,7 @@ def finger(digit: np.ndarray, rng: np.random.Generator) -> Image.Image:
 def screen(digit: np.ndarray, rng: np.random.Generator) -> Image.Image:
     """The digit, dark on a bright panel with a faint moire, the bezel 5-12 % wide all round."""
     size = int(rng.integers(200, 361))
-    rgb = paint(placed(digit, size, (0.35, 0.5), rng, jitter=16), [20.0, 20.0, 25.0],
+    rgb = paint(place_digit(digit, size, rng, (0.35, 0.5), jitter=16)[0], [20.0, 20.0, 25.0],
                 np.array([235.0, 240.0, 250.0]) * rng.uniform(0.8, 1.0))
     yy, xx = np.mgrid[0:size, 0:size]
     rgb = rgb + 6.0 * np.sin((0.9 * xx + 0.35 * yy) * rng.uniform(0.8, 1.4))[..., None]
@@ -95,7 +84,7 @@ def screen(digit: np.ndarray, rng: np.random.Generator) -> Image.Image:
 def canvas(digit: np.ndarray, rng: np.random.Generator) -> Image.Image:
     """A white-on-black canvas (200-300 px) with a 1-2 px grey border and 5-40 px of white page round it."""
     size = int(rng.integers(200, 300))
-    ink = placed(digit, size, (0.5, 0.75), rng, jitter=10)
+    ink = place_digit(digit, size, rng, (0.5, 0.75), jitter=10)[0]
     margin, border = int(rng.integers(5, 40)), int(rng.integers(1, 3))
     page = np.full((size + 2 * margin, size + 2 * margin), 255.0)
     frame = slice(margin - border, margin + size + border)
@@ -108,7 +97,7 @@ def painted(digit: np.ndarray, rng: np.random.Generator) -> Image.Image:
     """The digit's shape drawn with a brush 8-14 % of its size in a 100-200 px canvas,
     black on white or white on black, no anti-aliasing."""
     size = int(rng.integers(100, 200))
-    ink = placed(digit, size, (0.6, 0.8), rng, jitter=10) > 0.35
+    ink = place_digit(digit, size, rng, (0.6, 0.8), jitter=10)[0] > 0.35
     brush = int(max(3, ink.any(axis=1).sum() * rng.uniform(0.08, 0.14))) | 1
     ink = rank_filter(ink.astype(np.float32), brush, True)
     white = rng.random() < 0.5

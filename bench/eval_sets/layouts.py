@@ -24,21 +24,11 @@ import numpy as np
 from PIL import Image
 
 from . import ruled
-from .common import Sample, encode, paint, to_image, upscale
+from .common import Sample, encode, paint, place_digit, to_image
 
 KINDS = ("box", "comb", "grid", "shadow", "askew")
 LINE_COLOURS = ((20.0, 20.0, 20.0), (200.0, 60.0, 60.0), (80.0, 80.0, 200.0))
 GRID_BLUE = np.array([150.0, 190.0, 230.0])
-
-
-def place_digit(digit: np.ndarray, size: int, rng: np.random.Generator) -> tuple[np.ndarray, int, int, int]:
-    """(28, 28) uint8 digit -> ((size, size) float32 ink in [0, 1], top, left, side): the
-    digit's 28 px frame scaled to ``side`` px, near the centre."""
-    side = int(size * rng.uniform(0.45, 0.7))
-    top, left = (size - side) // 2 + rng.integers(-size // 10, size // 10 + 1, 2)
-    ink = np.zeros((size, size), np.float32)
-    ink[top:top + side, left:left + side] = upscale(digit, (side, side))
-    return ink, int(top), int(left), side
 
 
 def box_lines(size: int, top: int, left: int, side: int, rng: np.random.Generator) -> np.ndarray:
