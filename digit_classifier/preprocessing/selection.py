@@ -174,10 +174,21 @@ def _edge_objects(c: Components, edge: np.ndarray, digit: int) -> np.ndarray:
     return edge & ((c.mass >= EDGE_OBJECT_SHARE * c.mass[digit]) | blob) & apart
 
 
-def _seed(c: Components, eligible: np.ndarray, edge: np.ndarray) -> int:
+def _neighbours(c: Components, shape: tuple[int, int], digit: int) -> np.ndarray:
+    """(n,) bool: components cut by the left or right edge that lie wholly beside
+    component ``digit``, sharing no column with it: the neighbours of a digit cropped out
+    of a number (a house number, a handwritten row)."""
+    last = shape[1] - 1
+    if c.left[digit] == 0 or c.right[digit] == last:
+        return np.zeros(c.area.size, bool)
+    return ((c.left == 0) & (c.right < c.left[digit])) | ((c.right == last) & (c.left > c.right[digit]))
+
+
+def _seed(c: Components, eligible: np.ndarray, edge: np.ndarray, shape: tuple[int, int]) -> int:
     """The eligible component of the highest weight (mass x height) or, when that one is
-    an object cut by the picture's edge, the one inside the picture with the highest
-    weight if it has at least ``EDGE_SEED_SHARE`` of that one's.
+    an object cut by the picture's edge or a neighbour of the one inside the picture with
+    the highest weight (``_neighbours``: a bold "0" beside a "1"), that one if it has at
+    least ``EDGE_SEED_SHARE`` of its weight.
 
     Height counts because a handwritten digit stands taller than the print around it: a
     caption's bold letters can outweigh a thin-pen digit, but not outstand it."""
@@ -186,7 +197,7 @@ def _seed(c: Components, eligible: np.ndarray, edge: np.ndarray) -> int:
     inside = np.where(eligible & ~edge, weight, -1.0)
     best, best_inside = int(np.argmax(heaviest)), int(np.argmax(inside))
     if (edge[best] and inside[best_inside] >= EDGE_SEED_SHARE * heaviest[best]
-            and _edge_objects(c, edge, best_inside)[best]):
+            and (_edge_objects(c, edge, best_inside)[best] or _neighbours(c, shape, best_inside)[best])):
         return best_inside
     return best
 
@@ -211,7 +222,7 @@ def choose(c: Components, shape: tuple[int, int], min_mass_frac: float = 0.03,
     components with at least ``min_mass_frac`` of its mass whose bounding box lies within
     ``reach`` x (group's longest side) of the group's box, the far ones only when they are
     long enough to be a stroke (``_joining``); objects cut by the edge (``_edge_objects``)
-    never join an inside seed. ``painter`` draws components, for the frames' outline test.
+    never join an inside seed, nor do its neighbours in a number (``_neighbours``). ``painter`` draws components, for the frames' outline test.
     """
     n = c.area.size
     candidates = c.area >= 2
@@ -226,7 +237,8 @@ def choose(c: Components, shape: tuple[int, int], min_mass_frac: float = 0.03,
     framed = eligible & ~_frames(c, eligible, painter)
     eligible = framed if framed.any() else eligible
     edge = at_edge(c, shape)
-    seed = _seed(c, eligible, edge)
+    seed = _seed(c, eligible, edge, shape)
+    eligible &= ~_neighbours(c, shape, seed)
     eligible &= c.mass >= min_mass_frac * c.mass[seed]
     if edge.any() and not edge[seed]:  # nothing to keep out when nothing touches the edge
         eligible &= ~_edge_objects(c, edge, seed)
