@@ -1,4 +1,4 @@
-"""Write the evaluation sets (a)-(h) of issue 10, each split into dev and test halves.
+"""Write the evaluation sets (a)-(i) of issue 10, each split into dev and test halves.
 
 CLI: ``python bench/eval_sets/make.py --out DIR [--n 1000] [--seed 0] [--sets tight,lowres,...]``
 writes ``DIR/<set>/{dev,test}/NNNNN.png|jpg`` and a ``labels.csv`` (filename,label,kind)
@@ -20,10 +20,10 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent), str(HERE.parents[1])]  # bench/ (scripts, not a package), repo
 
-from eval_sets import brush, edges, fonts, layouts, lowres, outline, ruled, tight  # noqa: E402
+from eval_sets import brush, edges, fonts, layouts, lowres, outline, rows, ruled, tight  # noqa: E402
 from eval_sets.common import DEFAULT_DATA_DIR, SPLITS, Sample, mnist_split  # noqa: E402
 
-SETS = ("tight", "lowres", "fonts", "outline", "brush", "ruled", "layouts", "edges")
+SETS = ("tight", "lowres", "fonts", "outline", "brush", "ruled", "layouts", "edges", "rows")
 
 
 def samples(name: str, split: str, n: int, rng: np.random.Generator, data_dir: Path) -> Iterator[Sample]:
@@ -33,8 +33,8 @@ def samples(name: str, split: str, n: int, rng: np.random.Generator, data_dir: P
     images, labels = mnist_split(data_dir, split)
     pick = np.sort(rng.choice(len(images), size=min(n, len(images)), replace=False))
     images, labels = images[pick], labels[pick]
-    if name in ("outline", "ruled"):
-        module = outline if name == "outline" else ruled
+    if name in ("outline", "ruled", "rows"):
+        module = {"outline": outline, "ruled": ruled, "rows": rows}[name]
         return module.generate(images, labels, fonts.discover_fonts(split), rng)
     module = {"tight": tight, "lowres": lowres, "brush": brush, "layouts": layouts, "edges": edges}[name]
     return module.generate(images, labels, rng)
