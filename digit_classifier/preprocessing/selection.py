@@ -75,9 +75,11 @@ FRAME_FILL = 0.25
 FRAME_CONTENT = 0.1
 #: ... and when the hollow component is drawn like a frame, not like an outlined
 #: (hollow-lettered) digit, which is an outer contour holding the contours of its
-#: counters: a frame is convex (a box, a ring), filling at least ``FRAME_CONVEX`` of its
-#: box row by row and column by column (an ellipse: 0.79; an outlined "9": about 0.6), ...
-FRAME_CONVEX = 0.7
+#: counters: a frame is roughly convex (a box, a ring, a loop drawn round the answer and
+#: left open by up to ~60 degrees), filling at least ``FRAME_CONVEX`` of its box row by row
+#: and column by column (a box 1.0, an ellipse 0.79, such an open loop 0.43-0.8; MNIST
+#: "7"s 0.35 at the median, so most of a crossed "7" with its bar apart is no frame), ...
+FRAME_CONVEX = 0.4
 #: ... and its inside ink does not follow its line: under ``OUTLINE_SHARE`` of that ink lies
 #: within ``OUTLINE_GAP`` x the box's longer side of it (a counter's contour lies a
 #: stroke's width inside the outer one; a digit written in a frame mostly further in).
