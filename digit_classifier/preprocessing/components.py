@@ -191,6 +191,16 @@ def component_stats(labels: np.ndarray, n: int, weight: np.ndarray) -> Component
     return Components(area, mass, top, left, bottom, right, np.bincount(lab[starts], minlength=n))
 
 
+def outside(mask: np.ndarray) -> np.ndarray:
+    """Boolean (h, w): the pixels off boolean ``mask`` that connect to the picture's border
+    (8-connected). The mask's holes (what a closed outline encloses) are not outside."""
+    runs = find_runs(~mask)
+    if runs.n == 0:
+        return np.zeros_like(mask)
+    stats = run_stats(runs, mask)
+    return paint(runs, at_edge(stats, mask.shape)[runs.label]) > 0
+
+
 def at_edge(c: Components, shape: tuple[int, int]) -> np.ndarray:
     """(n,) bool: components that touch the edge of the (h, w) ``shape`` picture."""
     return (c.top == 0) | (c.left == 0) | (c.bottom == shape[0] - 1) | (c.right == shape[1] - 1)

@@ -8,7 +8,8 @@ from typing import Callable
 import numpy as np
 
 from digit_classifier.preprocessing.components import (Components, Runs, at_edge, box_gaps,
-                                                       component_stats, find_runs, paint, run_stats)
+                                                       component_stats, find_runs, outside, paint,
+                                                       run_stats)
 from digit_classifier.preprocessing.mnist_form import dilate, pool_any
 
 #: (n,) bool component flags -> (h, w) bool mask of those components' pixels.
@@ -75,11 +76,14 @@ FRAME_FILL = 0.25
 FRAME_CONTENT = 0.1
 #: ... and when the hollow component is drawn like a frame, not like an outlined
 #: (hollow-lettered) digit, which is an outer contour holding the contours of its
-#: counters: a frame is roughly convex (a box, a ring, a loop drawn round the answer and
-#: left open by up to ~60 degrees), filling at least ``FRAME_CONVEX`` of its box row by row
-#: and column by column (a box 1.0, an ellipse 0.79, such an open loop 0.43-0.8; MNIST
-#: "7"s 0.35 at the median, so most of a crossed "7" with its bar apart is no frame), ...
-FRAME_CONVEX = 0.4
+#: counters: a frame is convex (a box, a ring), filling at least ``FRAME_CONVEX`` of its
+#: box row by row and column by column (a box 1.0, an ellipse 0.79; an outlined "9" or "8":
+#: about 0.6), or, left open (the ink it holds is not enclosed: a loop drawn round the
+#: answer, open by up to ~60 degrees, fills 0.43-0.8), at least ``OPEN_FRAME_CONVEX``
+#: (MNIST "7"s fill 0.35 at the median: most of a "7" holding a bar drawn apart is no
+#: frame), ...
+FRAME_CONVEX = 0.7
+OPEN_FRAME_CONVEX = 0.4
 #: ... and its inside ink does not follow its line: under ``OUTLINE_SHARE`` of that ink lies
 #: within ``OUTLINE_GAP`` x the box's longer side of it (a counter's contour lies a
 #: stroke's width inside the outer one; a digit written in a frame mostly further in).
@@ -138,8 +142,9 @@ def _frames(c: Components, candidates: np.ndarray, painter: Painter | None = Non
 
 def _outlined(c: Components, line: int, held: np.ndarray, painter: Painter) -> bool:
     """True when hollow component ``line``, holding the components ``held`` ((n,) bool),
-    is drawn like an outlined digit rather than a frame: not convex (``FRAME_CONVEX``), or
-    with the held ink following its line (``OUTLINE_GAP``, ``OUTLINE_SHARE``)."""
+    is drawn like an outlined digit rather than a frame: not convex (``FRAME_CONVEX``, or
+    ``OPEN_FRAME_CONVEX`` when the held ink is not enclosed), or with the held ink following
+    its line (``OUTLINE_GAP``, ``OUTLINE_SHARE``)."""
     box = (slice(int(c.top[line]), int(c.bottom[line]) + 1),
            slice(int(c.left[line]), int(c.right[line]) + 1))
     one = np.zeros(c.area.size, bool)
@@ -147,9 +152,10 @@ def _outlined(c: Components, line: int, held: np.ndarray, painter: Painter) -> b
     longer = max(c.bottom[line] - c.top[line], c.right[line] - c.left[line]) + 1
     step = max(1, math.ceil(longer / OUTLINE_GRID))
     ring = pool_any(painter(one)[box], step)
-    if min(_span_fill(ring), _span_fill(ring.T)) < FRAME_CONVEX:
-        return True
     ink = pool_any(painter(held)[box], step)
+    floor = OPEN_FRAME_CONVEX if (outside(ring) & ink).any() else FRAME_CONVEX
+    if min(_span_fill(ring), _span_fill(ring.T)) < floor:
+        return True
     near = dilate(ring, 2 * math.ceil(OUTLINE_GAP * longer / step) + 1)
     return int((near & ink).sum()) >= OUTLINE_SHARE * int(ink.sum())
 

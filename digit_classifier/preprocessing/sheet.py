@@ -86,7 +86,7 @@ def isolate_sheet(channels: np.ndarray, grey: np.ndarray) -> np.ndarray | None:
     blob = _largest_solid_blob(sheet_class)
     if blob is None:
         return None
-    outside = _outside(blob)
+    outside = components.outside(blob)
     on_sheet = ~outside  # the sheet with its holes filled
     if rect_fill(on_sheet) < MIN_RECT_FILL or not _holds_strokes(on_sheet & ~sheet_class, on_sheet):
         return None
@@ -164,17 +164,6 @@ def rect_fill(mask: np.ndarray) -> float:
     sides = ((along.max(axis=0) - along.min(axis=0) + 1)
              * (across.max(axis=0) - across.min(axis=0) + 1))
     return min(1.0, float(np.count_nonzero(mask)) / float(sides.min()))
-
-
-def _outside(blob: np.ndarray) -> np.ndarray:
-    """Boolean (h, w): the pixels outside ``blob`` that connect to the picture's border.
-
-    The blob's holes (the digit and anything else drawn on the sheet) are not outside."""
-    runs = components.find_runs(~blob)
-    if runs.n == 0:
-        return np.zeros_like(blob)
-    stats = components.run_stats(runs, blob)
-    return components.paint(runs, components.at_edge(stats, blob.shape)[runs.label]) > 0
 
 
 def views(picture: Picture, config: PreprocessConfig) -> list[Picture]:

@@ -1,9 +1,11 @@
 """A loop drawn round the answer, closed or left open, is a frame (``selection._frames``):
-the digit inside is read without it."""
+the digit inside is read without it; a closed outline with bays is an outlined digit."""
 
 from __future__ import annotations
 
 import io
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -39,5 +41,27 @@ def test_a_loop_round_the_digit_is_left_out_closed_or_open(gap, monkeypatch):
     corr = correlations()
     assert np.median(corr) > 0.9, np.round(corr, 2)
     if gap:
-        monkeypatch.setattr(selection, "FRAME_CONVEX", 0.7)
+        monkeypatch.setattr(selection, "OPEN_FRAME_CONVEX", 0.7)
         assert np.median(correlations()) < 0.6
+
+
+def test_a_closed_outline_with_bays_is_an_outlined_digit_not_a_frame(monkeypatch):
+    """A hollow-lettered "8" (MNIST test digit 277, as set (d) draws it): its outer contour
+    is closed and has bays, so it needs the closed floor (``FRAME_CONVEX``) to be a frame,
+    and fails it; its counters lie too far in for the outline test. With the open loop's
+    floor it would be taken for a frame and its counter read alone."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+    from eval_sets.outline import fill_mask, mnist_mask
+
+    from digit_classifier.preprocessing import components
+
+    pixels, label = f.mnist_digit(277)
+    assert label == 8
+    rng = np.random.default_rng(277)
+    line = fill_mask(mnist_mask(pixels, rng), "outline", rng) > 0.5
+    runs = components.find_runs(line)
+    stats = components.run_stats(runs, line.astype(np.float32))
+    painter = lambda flags: components.paint(runs, flags[runs.label]) > 0  # noqa: E731
+    assert not selection._frames(stats, stats.area >= 2, painter).any()
+    monkeypatch.setattr(selection, "FRAME_CONVEX", selection.OPEN_FRAME_CONVEX)
+    assert selection._frames(stats, stats.area >= 2, painter).any()
