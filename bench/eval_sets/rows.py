@@ -35,7 +35,10 @@ def _glyph(digit: np.ndarray) -> np.ndarray:
     return digit[top:bottom, left:right].astype(np.float32) / 255.0
 
 
-def _row(glyphs: list[np.ndarray], rng: np.random.Generator) -> tuple[np.ndarray, list[tuple[int, int, int, int]]]:
+Box = tuple[int, int, int, int]
+
+
+def _row(glyphs: list[np.ndarray], rng: np.random.Generator) -> tuple[np.ndarray, list[Box]]:
     """Three (h, w) ink boxes written left to right, each ``ROW_HEIGHT`` px for a 20 px
     MNIST box, baselines jittered -> (row ink (H, W) float32, boxes (top, bottom, left, right))."""
     scale = ROW_HEIGHT / 20
@@ -43,7 +46,8 @@ def _row(glyphs: list[np.ndarray], rng: np.random.Generator) -> tuple[np.ndarray
     x, boxes = ROW_HEIGHT // 2, []
     for glyph in glyphs:
         h, w = int(glyph.shape[0] * scale), max(1, int(glyph.shape[1] * scale))
-        y = ROW_HEIGHT // 2 + (ROW_HEIGHT - h) // 2 + int(rng.integers(-ROW_HEIGHT // 12, ROW_HEIGHT // 12 + 1))
+        jitter = int(rng.integers(-ROW_HEIGHT // 12, ROW_HEIGHT // 12 + 1))
+        y = ROW_HEIGHT // 2 + (ROW_HEIGHT - h) // 2 + jitter
         ink[y:y + h, x:x + w] = np.maximum(ink[y:y + h, x:x + w], upscale(glyph, (w, h)))
         boxes.append((y, y + h, x, x + w))
         x += w + int(ROW_HEIGHT * rng.uniform(0.0, 0.3))
@@ -62,9 +66,11 @@ def written(digits: list[np.ndarray], kind: str, rng: np.random.Generator) -> Im
     x1 = max(boxes[2][2] + cut(boxes[2]), right + 1) if "right" in sides else right + paper()
     margin = int(ROW_HEIGHT * rng.uniform(0.05, 0.25))
     crop = ink[max(0, top - margin):bottom + margin, max(0, x0):x1]
-    img = to_image(paint(crop, rng.uniform(10, 70, 3), [245.0, 244.0, 238.0]), rng.uniform(1.0, 4.0), rng)
+    rgb = paint(crop, rng.uniform(10, 70, 3), [245.0, 244.0, 238.0])
+    img = to_image(rgb, rng.uniform(1.0, 4.0), rng)
     height = int(rng.integers(28, 141))
-    return img.resize((max(8, round(height * crop.shape[1] / crop.shape[0])), height), Image.Resampling.BILINEAR)
+    width = max(8, round(height * crop.shape[1] / crop.shape[0]))
+    return img.resize((width, height), Image.Resampling.BILINEAR)
 
 
 def plate(label: int, font_path: Path, rng: np.random.Generator) -> Image.Image:

@@ -189,7 +189,9 @@ def _neighbours(c: Components, shape: tuple[int, int], digit: int) -> np.ndarray
     last = shape[1] - 1
     if c.left[digit] == 0 or c.right[digit] == last:
         return np.zeros(c.area.size, bool)
-    return ((c.left == 0) & (c.right < c.left[digit])) | ((c.right == last) & (c.left > c.right[digit]))
+    left = (c.left == 0) & (c.right < c.left[digit])
+    right = (c.right == last) & (c.left > c.right[digit])
+    return left | right
 
 
 def _seed(c: Components, eligible: np.ndarray, edge: np.ndarray, shape: tuple[int, int]) -> int:
@@ -204,9 +206,10 @@ def _seed(c: Components, eligible: np.ndarray, edge: np.ndarray, shape: tuple[in
     heaviest = np.where(eligible, weight, -1.0)
     inside = np.where(eligible & ~edge, weight, -1.0)
     best, best_inside = int(np.argmax(heaviest)), int(np.argmax(inside))
-    if (edge[best] and inside[best_inside] >= EDGE_SEED_SHARE * heaviest[best]
-            and (_edge_objects(c, edge, best_inside)[best] or _neighbours(c, shape, best_inside)[best])):
-        return best_inside
+    if edge[best] and inside[best_inside] >= EDGE_SEED_SHARE * heaviest[best]:
+        apart = _edge_objects(c, edge, best_inside) | _neighbours(c, shape, best_inside)
+        if apart[best]:
+            return best_inside
     return best
 
 
@@ -230,7 +233,8 @@ def choose(c: Components, shape: tuple[int, int], min_mass_frac: float = 0.03,
     components with at least ``min_mass_frac`` of its mass whose bounding box lies within
     ``reach`` x (group's longest side) of the group's box, the far ones only when they are
     long enough to be a stroke (``_joining``); objects cut by the edge (``_edge_objects``)
-    never join an inside seed, nor do its neighbours in a number (``_neighbours``). ``painter`` draws components, for the frames' outline test.
+    never join an inside seed, nor do its neighbours in a number (``_neighbours``).
+    ``painter`` draws components, for the frames' outline test.
     """
     n = c.area.size
     candidates = c.area >= 2
