@@ -194,6 +194,19 @@ def _neighbours(c: Components, shape: tuple[int, int], digit: int) -> np.ndarray
     return left | right
 
 
+#: A line drawn under the answer is at least ``UNDERLINE_RATIO`` times wider than tall.
+UNDERLINE_RATIO = 5
+
+
+def _underlines(c: Components, digit: int) -> np.ndarray:
+    """(n,) bool: lines drawn under component ``digit``: wholly below it, at least
+    ``UNDERLINE_RATIO`` times wider than tall, and spanning all of its columns (a "2"'s
+    base drawn apart rarely reaches past the body on both sides)."""
+    width, height = c.right - c.left + 1, c.bottom - c.top + 1
+    return ((c.top > c.bottom[digit]) & (width >= UNDERLINE_RATIO * height)
+            & (c.left <= c.left[digit]) & (c.right >= c.right[digit]))
+
+
 def _seed(c: Components, eligible: np.ndarray, edge: np.ndarray, shape: tuple[int, int]) -> int:
     """The eligible component of the highest weight (mass x height) or, when that one is
     an object cut by the picture's edge or a neighbour of the one inside the picture with
@@ -233,7 +246,8 @@ def choose(c: Components, shape: tuple[int, int], min_mass_frac: float = 0.03,
     components with at least ``min_mass_frac`` of its mass whose bounding box lies within
     ``reach`` x (group's longest side) of the group's box, the far ones only when they are
     long enough to be a stroke (``_joining``); objects cut by the edge (``_edge_objects``)
-    never join an inside seed, nor do its neighbours in a number (``_neighbours``).
+    never join an inside seed, nor do its neighbours in a number (``_neighbours``) or a
+    line drawn under it (``_underlines``).
     ``painter`` draws components, for the frames' outline test.
     """
     n = c.area.size
@@ -250,7 +264,7 @@ def choose(c: Components, shape: tuple[int, int], min_mass_frac: float = 0.03,
     eligible = framed if framed.any() else eligible
     edge = at_edge(c, shape)
     seed = _seed(c, eligible, edge, shape)
-    eligible &= ~_neighbours(c, shape, seed)
+    eligible &= ~(_neighbours(c, shape, seed) | _underlines(c, seed))
     eligible &= c.mass >= min_mass_frac * c.mass[seed]
     if edge.any() and not edge[seed]:  # nothing to keep out when nothing touches the edge
         eligible &= ~_edge_objects(c, edge, seed)

@@ -36,15 +36,17 @@ def test_a_tall_thin_digit_seeds_before_heavier_short_letters():
 
 
 def test_a_long_broken_off_stroke_still_joins_from_afar():
-    """A far piece joins when it is long enough to be a stroke (half the digit's side)."""
+    """A far piece joins when it is long enough to be a stroke (half the digit's side). (The
+    bar starts right of the stem's left side: spanning all its columns it would be a line
+    drawn under the digit, ``selection._underlines``, tested in ``test_frames.py``.)"""
     mask = np.zeros((140, 140), bool)
     mask[20:80, 60:64] = True                     # the stem, 60 px
-    mask[100:104, 40:80] = True                   # a 40 px bar 20 px below (gap 0.33 x 60)
-    mask[100:108, 100:108] = True                 # a blot as far: too small to be a stroke
+    mask[100:104, 62:102] = True                  # a 40 px bar 20 px below (gap 0.33 x 60)
+    mask[100:108, 125:133] = True                 # a blot as far: too small to be a stroke
     labels, n = label_components(mask)
     chosen = select_digit(labels, n, mask.astype(float))
-    assert chosen[20:80, 60:64].all() and chosen[100:104, 40:80].all()
-    assert not chosen[100:108, 100:108].any()
+    assert chosen[20:80, 60:64].all() and chosen[100:104, 62:102].all()
+    assert not chosen[100:108, 125:133].any()
 
 
 def test_the_quick_model_reads_captioned_digits_as_it_reads_them_alone(quick_model_path):
