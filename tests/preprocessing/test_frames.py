@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from digit_classifier.preprocessing import preprocess_image, selection
+from digit_classifier.preprocessing import selection
 from tests.support import images as f
 
 
@@ -44,15 +44,11 @@ def test_a_loop_round_the_digit_is_left_out_closed_or_open(gap, monkeypatch):
     measured on such loops); the old floor of 0.7 took it for a digit's part."""
     photos = [_circled(i, gap, 40.0 * i) for i in range(10)]
 
-    def correlations() -> np.ndarray:
-        return np.array([np.corrcoef(preprocess_image(p), f.mnist_digit(i)[0].reshape(784) / 255.0)[0, 1]
-                         for i, p in enumerate(photos)])
-
-    corr = correlations()
+    corr = f.mnist_correlations(photos)
     assert np.median(corr) > 0.9, np.round(corr, 2)
     if gap:
         monkeypatch.setattr(selection, "OPEN_FRAME_CONVEX", 0.7)
-        assert np.median(correlations()) < 0.6
+        assert np.median(f.mnist_correlations(photos)) < 0.6
 
 
 def test_a_closed_outline_with_bays_is_an_outlined_digit_not_a_frame(monkeypatch):
@@ -90,11 +86,7 @@ def test_a_line_under_the_digit_is_left_out(monkeypatch):
     """An underline is as thick as the pen and close: it joined the digit as a piece."""
     photos = [_underlined(i) for i in range(10)]
 
-    def correlations() -> np.ndarray:
-        return np.array([np.corrcoef(preprocess_image(p), f.mnist_digit(i)[0].reshape(784) / 255.0)[0, 1]
-                         for i, p in enumerate(photos)])
-
-    corr = correlations()
+    corr = f.mnist_correlations(photos)
     assert np.median(corr) > 0.9, np.round(corr, 2)
     monkeypatch.setattr(selection, "UNDERLINE_RATIO", np.inf)   # measured: 0.46
-    assert np.median(correlations()) < 0.6
+    assert np.median(f.mnist_correlations(photos)) < 0.6

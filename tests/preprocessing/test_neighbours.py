@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from digit_classifier.preprocessing import preprocess_image, selection
+from digit_classifier.preprocessing import selection
 from digit_classifier.preprocessing.components import label_components
 from digit_classifier.preprocessing.threshold import NOISE_COHERENCE, coherence
 from tests.support import images as f
@@ -38,14 +38,10 @@ def test_a_digit_cut_out_of_a_written_number_is_read_alone(kind, monkeypatch):
     sliver of a neighbour over the digit's own columns, so the median is what is asserted."""
     photos = _row_photos(kind, 12)
 
-    def correlations() -> np.ndarray:
-        return np.array([np.corrcoef(preprocess_image(p), f.mnist_digit(i)[0].reshape(784) / 255.0)[0, 1]
-                         for i, p in enumerate(photos)])
-
-    corr = correlations()
+    corr = f.mnist_correlations(photos)
     assert np.median(corr) > 0.9, np.round(corr, 2)   # measured: 0.98 for both kinds
     monkeypatch.setattr(selection, "_neighbours", lambda c, shape, digit: np.zeros(c.area.size, bool))
-    assert np.median(correlations()) < 0.6             # measured: 0.40 and 0.30
+    assert np.median(f.mnist_correlations(photos)) < 0.6             # measured: 0.40 and 0.30
 
 
 def _chosen(mask: np.ndarray) -> np.ndarray:

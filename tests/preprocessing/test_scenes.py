@@ -251,14 +251,10 @@ def test_things_cut_by_the_edge_are_left_out(kind, rule, monkeypatch):
     rng = np.random.default_rng(0)
     photos = [_edge_scene(i, kind, rng) for i in range(12)]
 
-    def correlations() -> np.ndarray:
-        return np.array([np.corrcoef(preprocess_image(p), f.mnist_digit(i)[0].reshape(784) / 255.0)[0, 1]
-                         for i, p in enumerate(photos)])
-
-    corr = correlations()
+    corr = f.mnist_correlations(photos)
     assert np.median(corr) > 0.9 and corr.min() > 0.7, np.round(corr, 2)
     monkeypatch.setattr(selection, rule, 2.0)  # no component covers more than its box
-    assert np.median(correlations()) < 0.6
+    assert np.median(f.mnist_correlations(photos)) < 0.6
 
 
 def test_a_note_with_the_table_along_two_sides_is_read_on_the_note(monkeypatch):
@@ -268,17 +264,13 @@ def test_a_note_with_the_table_along_two_sides_is_read_on_the_note(monkeypatch):
     rng = np.random.default_rng(0)
     photos = [_edge_scene(i, "corner", rng) for i in range(8)]
 
-    def correlations() -> np.ndarray:
-        return np.array([np.corrcoef(preprocess_image(p), f.mnist_digit(i)[0].reshape(784) / 255.0)[0, 1]
-                         for i, p in enumerate(photos)])
-
     picture = open_picture(photos[0], PreprocessConfig())
     assert sheet.isolate_sheet(picture.channels, picture.grey) is not None
-    corr = correlations()
+    corr = f.mnist_correlations(photos)
     assert np.median(corr) > 0.95 and corr.min() > 0.75, np.round(corr, 2)
     monkeypatch.setattr(sheet, "MATERIAL_SHIFT", np.inf)
     assert sheet.isolate_sheet(picture.channels, picture.grey) is None
-    assert correlations().min() < 0.5
+    assert f.mnist_correlations(photos).min() < 0.5
 
 
 @pytest.mark.parametrize("index", [0, 1, 2, 3])

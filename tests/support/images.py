@@ -88,6 +88,15 @@ def mnist_digit(index: int = 0) -> tuple[np.ndarray, int]:
     return _mnist_test_images()[index], int(_mnist_test_labels()[index])
 
 
+def mnist_correlations(uploads: list[bytes]) -> np.ndarray:
+    """(n,) correlation of each upload's preprocessed 784 row with MNIST test digit i, for
+    upload i: how closely the pipeline gives back the digit the picture was drawn from."""
+    from digit_classifier.preprocessing import preprocess_image
+
+    return np.array([np.corrcoef(preprocess_image(upload), mnist_digit(i)[0].reshape(784) / 255.0)[0, 1]
+                     for i, upload in enumerate(uploads)])
+
+
 def encode(img: Image.Image, fmt: str = "PNG", **params) -> bytes:
     """Encode ``img`` in ``fmt`` (PNG, JPEG, GIF, BMP, WEBP, TIFF) -> bytes."""
     buf = io.BytesIO()
