@@ -16,13 +16,18 @@ from digit_classifier.preprocessing.mnist_form import dilate, pool_any
 Painter = Callable[[np.ndarray], np.ndarray]
 
 
+#: A picture under this many pixels a side is a crop of the digit alone: it has no room for
+#: ruled lines (``_rules``) or bands along its edge (``_bands``), and is not searched for them.
+MIN_SCENE_SIDE = 48
+
+
 def _rules(c: Components, shape: tuple[int, int]) -> np.ndarray:
     """(n,) bool: ruled lines, much longer than thick and spanning nearly the whole picture.
 
     A digit "1" drawn as one straight stroke is also long and thin, so a line must run
     (nearly) edge to edge to count; ``choose`` still falls back to it if nothing else is left.
     """
-    if min(shape) < 48:
+    if min(shape) < MIN_SCENE_SIDE:
         return np.zeros(c.area.size, bool)
     h = c.bottom - c.top + 1
     w = c.right - c.left + 1
@@ -44,7 +49,7 @@ def _bands(c: Components, shape: tuple[int, int], candidates: np.ndarray,
     Only components whose box runs along a side they touch are painted and measured."""
     h, w = shape
     bands = np.zeros(c.area.size, bool)
-    if painter is None or min(shape) < 48:
+    if painter is None or min(shape) < MIN_SCENE_SIDE:
         return bands
     wide = ((c.top == 0) | (c.bottom == h - 1)) & (c.right - c.left + 1 >= BAND_COVER * w)
     tall = ((c.left == 0) | (c.right == w - 1)) & (c.bottom - c.top + 1 >= BAND_COVER * h)
