@@ -51,13 +51,19 @@ BACKGROUND_BLOCKS = 32
 BACKGROUND_WINDOW = 9
 
 
+def block_size(h: int, w: int, blocks: int = BACKGROUND_BLOCKS) -> int:
+    """Side (px) of the square blocks that put ``blocks`` along the longer side of an
+    (h, w) picture, 4 at least."""
+    return max(4, int(np.ceil(max(h, w) / blocks)))
+
+
 def _block_background(x: np.ndarray, blocks: int = BACKGROUND_BLOCKS) -> np.ndarray | float:
     """Smooth background estimate of ink-bright (h, w) ``x``: per-block 20th percentile,
     a ``BACKGROUND_WINDOW``-block opening (the minimum drops even thick strokes, the
     maximum after it puts the edges of shadows and lit areas back where they were),
     bilinear upsampling. A uniform estimate comes back as one float (no upsampling)."""
     h, w = x.shape
-    bs = max(4, int(np.ceil(max(h, w) / blocks)))
+    bs = block_size(h, w, blocks)
     gh, gw = -(-h // bs), -(-w // bs)
     padded = x if (gh * bs, gw * bs) == (h, w) else _edge_padded(x, gh * bs, gw * bs)
     pos = 0.2 * (bs * bs - 1)
@@ -71,10 +77,15 @@ def _block_background(x: np.ndarray, blocks: int = BACKGROUND_BLOCKS) -> np.ndar
     grid = _window(_window(grid, BACKGROUND_WINDOW, np.minimum), BACKGROUND_WINDOW, np.maximum)
     if grid.max() == grid.min():
         return float(grid[0, 0])
-    img = Image.fromarray(grid, mode="F")
-    # Block centres map to pixel centres: scale the grid to the padded size, then crop.
-    big = np.asarray(img.resize((gw * bs, gh * bs), Image.Resampling.BILINEAR), np.float32)
-    return big[:h, :w]
+    return upsample_grid(grid, bs, h, w)
+
+
+def upsample_grid(grid: np.ndarray, bs: int, h: int, w: int) -> np.ndarray:
+    """(gh, gw) float32 grid of ``bs`` px blocks -> (h, w) float32, bilinear: block centres
+    map to pixel centres (the grid is scaled to the padded size, then cropped)."""
+    gh, gw = grid.shape
+    img = Image.fromarray(np.asarray(grid, np.float32), mode="F")
+    return np.asarray(img.resize((gw * bs, gh * bs), Image.Resampling.BILINEAR), np.float32)[:h, :w]
 
 
 def _uniform_floor(padded: np.ndarray, bs: int, need: int) -> bool:

@@ -9,8 +9,8 @@ its larger part when the surround is another material than the sheet, not a shad
 provided it is big, solid, thick and shaped like a quadrilateral (a stroke is none of
 these; a bold marker digit is the first three at most) and holds strokes (the ring of a
 bold blocky "0" that passes the other tests holds one solid patch, its counter). It
-paints everything outside the sheet, a thin strip along its edge included, in the
-sheet's own colour. What is inside the sheet (the digit, ruled lines, shading) is left
+paints everything outside the sheet, a thin strip along its edge included, with the
+sheet's own paper, its shading carried on outwards. What is inside the sheet (the digit, ruled lines, shading) is left
 as it is.
 """
 
@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from digit_classifier.preprocessing import components, mnist_form
+from digit_classifier.preprocessing.background import block_size, upsample_grid
 from digit_classifier.preprocessing.config import PreprocessConfig
 from digit_classifier.preprocessing.picture import Picture
 from digit_classifier.preprocessing.stats import border_values, otsu_threshold
@@ -59,12 +60,15 @@ EDGE_STRIP = 0.02
 #: small card. The counter of a blocky "0" filling the frame (scikit-learn's 8x8 digits
 #: scaled up), whose ring passes the tests above as a dark sheet: 0.19-0.34.
 MAX_HELD_WIDTH = 0.16
+#: A block's paper colour (``paper_field``) is measured when at least this share of the
+#: block is paper; other blocks take it from their neighbours.
+PAPER_KNOWN = 0.1
 
 
 def isolate_sheet(channels: np.ndarray, grey: np.ndarray) -> np.ndarray | None:
     """Opaque (c, h, w) float ``channels`` with grey image (h, w) ``grey`` -> (c, h, w)
-    channels with everything outside the sheet painted in the sheet's median colour,
-    or None when the picture does not show a sheet with a surround around it."""
+    channels with everything outside the sheet painted with the sheet's own paper
+    (``paper_field``), or None when the picture does not show a sheet with a surround around it."""
     h, w = grey.shape
     if min(h, w) < MIN_SIDE:
         return None
@@ -95,10 +99,54 @@ def isolate_sheet(channels: np.ndarray, grey: np.ndarray) -> np.ndarray | None:
     outside = mnist_form.dilate(outside, 2 * max(1, round(EDGE_STRIP * min(h, w))) + 1)
     if outside.all():
         return None
-    colour = np.median(channels[:, blob], axis=1).astype(channels.dtype)
+    paper = blob & ~outside
     out = channels.copy()
-    out[:, outside] = colour[:, None]
+    out[:, outside] = paper_field(channels, paper if paper.any() else blob)[:, outside]
     return out
+
+
+def paper_field(channels: np.ndarray, paper: np.ndarray) -> np.ndarray:
+    """Opaque (c, h, w) float ``channels`` and (h, w) bool ``paper`` (the sheet's own
+    brightness class, ink and the painted strip left out) -> (c, h, w) float32: the paper's
+    mean colour in each block of ``background.block_size``, carried into blocks with less
+    than ``PAPER_KNOWN`` of paper from their neighbours (``_fill_from_neighbours``),
+    bilinear in between.
+
+    The surround painted so continues the sheet's own shading: painted in one median
+    colour it was brighter than a vignetted sheet's darker edges, and the background's
+    opening, taking its minimum over that step, left the edges' shade as faint ink (a
+    wedge along the edge read as the digit, probe in docs/preprocessing.md)."""
+    c, h, w = channels.shape
+    bs = block_size(h, w)
+    gh, gw = -(-h // bs), -(-w // bs)
+    mask = np.zeros((gh * bs, gw * bs), np.float32)
+    mask[:h, :w] = paper
+    weighted = np.zeros((c, gh * bs, gw * bs), np.float32)
+    np.multiply(channels, paper, out=weighted[:, :h, :w])
+    count = mask.reshape(gh, bs, gw, bs).sum(axis=(1, 3))
+    sums = weighted.reshape(c, gh, bs, gw, bs).sum(axis=(2, 4))
+    known = count >= PAPER_KNOWN * bs * bs
+    if not known.any():  # paper only in slivers: take every block that has some
+        known = count > 0
+    grid = _fill_from_neighbours(sums / np.maximum(count, 1.0), known)
+    return np.stack([upsample_grid(g, bs, h, w) for g in grid])
+
+
+def _fill_from_neighbours(grid: np.ndarray, known: np.ndarray) -> np.ndarray:
+    """(c, gh, gw) ``grid`` whose (gh, gw) ``known`` cells hold values -> a copy where each
+    other cell holds the mean of its known 4-neighbours, filled ring by ring outwards.
+    At least one cell must be known."""
+    grid = np.where(known, grid, 0.0).astype(np.float32)
+    known = known.copy()
+    while not known.all():
+        values = np.pad(grid * known, ((0, 0), (1, 1), (1, 1)))
+        seen = np.pad(known, 1).astype(np.float32)
+        total = values[:, :-2, 1:-1] + values[:, 2:, 1:-1] + values[:, 1:-1, :-2] + values[:, 1:-1, 2:]
+        count = seen[:-2, 1:-1] + seen[2:, 1:-1] + seen[1:-1, :-2] + seen[1:-1, 2:]
+        ring = ~known & (count > 0)
+        grid = np.where(ring, total / np.maximum(count, 1.0), grid)
+        known |= ring
+    return grid
 
 
 def _largest_solid_blob(mask: np.ndarray) -> np.ndarray | None:
