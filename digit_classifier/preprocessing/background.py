@@ -74,7 +74,7 @@ def _block_background(x: np.ndarray, blocks: int = BACKGROUND_BLOCKS) -> np.ndar
     part = np.partition(tiles, (k, k + 1), axis=2)
     lo, hi = part[:, :, k], part[:, :, k + 1]
     grid = (lo + (hi - lo) * np.float32(pos - k)).astype(np.float32)
-    grid = _window(_window(grid, BACKGROUND_WINDOW, np.minimum), BACKGROUND_WINDOW, np.maximum)
+    grid = _opening(grid)
     if grid.max() == grid.min():
         return float(grid[0, 0])
     return upsample_grid(grid, bs, h, w)
@@ -86,6 +86,59 @@ def upsample_grid(grid: np.ndarray, bs: int, h: int, w: int) -> np.ndarray:
     gh, gw = grid.shape
     img = Image.fromarray(np.asarray(grid, np.float32), mode="F")
     return np.asarray(img.resize((gw * bs, gh * bs), Image.Resampling.BILINEAR), np.float32)[:h, :w]
+
+
+def _opening(grid: np.ndarray) -> np.ndarray:
+    """``BACKGROUND_WINDOW``-block opening (minimum, then maximum) of the (gh, gw) grid.
+
+    The window is clipped at the picture's edges, but where the grid rises toward an edge
+    as light falling off into a corner does (``_edge_ramps``), it is first carried on past
+    that edge by its own slope. Clipped, the minimum there came from further in, the
+    opening cut the shade of the corners off the background and left it as faint ink: a
+    vignetted page's darker corners were read as the digit (docs/preprocessing.md)."""
+    r = BACKGROUND_WINDOW // 2
+    extended = _edge_ramps(grid, r)
+    clipped = np.isinf(extended)          # nothing carried on: as if the window stopped there
+    low = _window(extended, BACKGROUND_WINDOW, np.minimum)
+    low[clipped] = -np.inf
+    return _window(low, BACKGROUND_WINDOW, np.maximum)[r:-r, r:-r]
+
+
+#: A ramp carried on past an edge rises toward it at every one of the last
+#: ``BACKGROUND_WINDOW // 2`` one-block steps, and by no more than this per step: light
+#: falling off rises by 0.01-0.04 a block (vignetted pages, probe in docs/preprocessing.md),
+#: a stroke or a table's edge by far more in one step.
+MAX_RAMP_STEP = 0.06
+
+
+def _edge_ramps(grid: np.ndarray, r: int) -> np.ndarray:
+    """(gh, gw) grid -> (gh + 2r, gw + 2r) float32: the grid in the middle, and in the
+    ``r``-block margins each row or column carried on past its edge by its slope there
+    (``_ramp``); +inf where it has none, and in the corners."""
+    gh, gw = grid.shape
+    out = np.full((gh + 2 * r, gw + 2 * r), np.inf, np.float32)
+    out[r:-r, r:-r] = grid
+    steps = np.arange(1, r + 1, dtype=np.float32)
+    k = min(r, gh - 1)
+    if k >= 1:
+        top, bottom = _ramp(grid[k::-1]), _ramp(grid[-k - 1:])
+        out[:r, r:-r] = np.where(top > 0, grid[0] + top * steps[::-1, None], np.inf)
+        out[-r:, r:-r] = np.where(bottom > 0, grid[-1] + bottom * steps[:, None], np.inf)
+    k = min(r, gw - 1)
+    if k >= 1:
+        left, right = _ramp(grid[:, k::-1].T), _ramp(grid[:, -k - 1:].T)
+        out[r:-r, :r] = np.where(left[:, None] > 0, grid[:, :1] + left[:, None] * steps[::-1], np.inf)
+        out[r:-r, -r:] = np.where(right[:, None] > 0, grid[:, -1:] + right[:, None] * steps, np.inf)
+    return out
+
+
+def _ramp(lines: np.ndarray) -> np.ndarray:
+    """(k + 1, m) grid values along m lines, the last row at the picture's edge -> (m,)
+    slope per block toward the edge: the smallest step where every step rises by at most
+    ``MAX_RAMP_STEP``, else 0."""
+    steps = np.diff(lines, axis=0)
+    ramp = (steps > 0).all(axis=0) & (steps <= MAX_RAMP_STEP).all(axis=0)
+    return np.where(ramp, steps.min(axis=0), 0.0).astype(np.float32)
 
 
 def _uniform_floor(padded: np.ndarray, bs: int, need: int) -> bool:

@@ -41,9 +41,39 @@ def _ref_block_background(x: np.ndarray, blocks: int = 32,
     padded = np.pad(x, ((0, gh * bs - h), (0, gw * bs - w)), mode="edge")
     tiles = padded.reshape(gh, bs, gw, bs).transpose(0, 2, 1, 3).reshape(gh, gw, bs * bs)
     grid = np.percentile(tiles, 20, axis=2).astype(np.float32)
-    grid = _ref_filter(_ref_filter(grid, window, np.min), window, np.max)
+    grid = _ref_opening(grid, window)
     big = Image.fromarray(grid, mode="F").resize((gw * bs, gh * bs), Image.Resampling.BILINEAR)
     return np.asarray(big, np.float32)[:h, :w]
+
+
+def _ref_opening(grid: np.ndarray, window: int) -> np.ndarray:
+    """Opening of the grid, one cell at a time: windows clipped at the edges, but a row or
+    column rising toward its edge at every one of its last r steps, none by more than
+    MAX_RAMP_STEP, is first carried on past it by its smallest step."""
+    r, (gh, gw) = window // 2, grid.shape
+    ext = np.full((gh + 2 * r, gw + 2 * r), np.inf)
+    ext[r:-r, r:-r] = grid
+
+    def carry(line, out_cells):  # line: values from the edge inwards; out_cells: outward cells
+        k = min(r, len(line) - 1)
+        rises = [line[i] - line[i + 1] for i in range(k)]
+        if k >= 1 and all(0 < d <= background.MAX_RAMP_STEP for d in rises):
+            for t, cell in enumerate(out_cells):
+                ext[cell] = line[0] + min(rises) * (t + 1)
+
+    for j in range(gw):
+        carry(grid[:, j], [(r - 1 - t, r + j) for t in range(r)])
+        carry(grid[::-1, j], [(r + gh + t, r + j) for t in range(r)])
+    for i in range(gh):
+        carry(grid[i, :], [(r + i, r - 1 - t) for t in range(r)])
+        carry(grid[i, ::-1], [(r + i, r + gw + t) for t in range(r)])
+    H, W = ext.shape
+    def window_of(a, i, j):
+        return a[max(i - r, 0):i + r + 1, max(j - r, 0):j + r + 1]
+    low = np.array([[window_of(ext, i, j).min() for j in range(W)] for i in range(H)])
+    low[np.isinf(ext)] = -np.inf
+    high = np.array([[window_of(low, i, j).max() for j in range(W)] for i in range(H)])
+    return high[r:-r, r:-r].astype(np.float32)
 
 
 def _ref_erase_rules(flat: np.ndarray, threshold: float) -> np.ndarray:
