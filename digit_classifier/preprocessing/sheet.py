@@ -10,8 +10,8 @@ provided it is big, solid, thick and shaped like a quadrilateral (a stroke is no
 these; a bold marker digit is the first three at most) and holds strokes (the ring of a
 bold blocky "0" that passes the other tests holds one solid patch, its counter). It
 paints everything outside the sheet, a thin strip along its edge included, with the
-sheet's own paper, its shading carried on outwards. What is inside the sheet (the digit, ruled lines, shading) is left
-as it is.
+sheet's own paper, its shading carried on outwards. What is inside the sheet (the digit,
+ruled lines, shading) is left as it is.
 """
 
 from __future__ import annotations
@@ -68,7 +68,8 @@ PAPER_KNOWN = 0.1
 def isolate_sheet(channels: np.ndarray, grey: np.ndarray) -> np.ndarray | None:
     """Opaque (c, h, w) float ``channels`` with grey image (h, w) ``grey`` -> (c, h, w)
     channels with everything outside the sheet painted with the sheet's own paper
-    (``paper_field``), or None when the picture does not show a sheet with a surround around it."""
+    (``paper_field``), or None when the picture does not show a sheet with a surround
+    around it."""
     h, w = grey.shape
     if min(h, w) < MIN_SIDE:
         return None
