@@ -159,6 +159,7 @@ class Components:
     bottom: np.ndarray  # inclusive
     right: np.ndarray   # inclusive
     runs: np.ndarray    # horizontal runs: area / runs is the mean run length, a thickness
+    spread: np.ndarray  # (n, 3) second central moments of the pixels: var(row), var(col), cov
 
 
 def run_stats(runs: Runs, weight: np.ndarray) -> Components:
@@ -173,7 +174,15 @@ def run_stats(runs: Runs, weight: np.ndarray) -> Components:
     top = np.full(n, h); left = np.full(n, w); bottom = np.full(n, -1); right = np.full(n, -1)
     np.minimum.at(top, lab, runs.row); np.minimum.at(left, lab, runs.start)
     np.maximum.at(bottom, lab, runs.row); np.maximum.at(right, lab, runs.stop - 1)
-    return Components(area, mass, top, left, bottom, right, np.bincount(lab, minlength=n))
+    # Per run: pixel count, and the sums of col, col^2 over cols start .. stop - 1.
+    a, b = runs.start.astype(np.float64), runs.stop.astype(np.float64)
+    count, row = b - a, runs.row.astype(np.float64)
+    sum_x = count * (a + b - 1) / 2
+    sum_xx = ((b - 1) * b * (2 * b - 1) - (a - 1) * a * (2 * a - 1)) / 6
+    sums = [np.bincount(lab, weights=v, minlength=n)
+            for v in (row * count, sum_x, row * row * count, sum_xx, row * sum_x)]
+    return Components(area, mass, top, left, bottom, right, np.bincount(lab, minlength=n),
+                      _spread(area, *sums))
 
 
 def component_stats(labels: np.ndarray, n: int, weight: np.ndarray) -> Components:
@@ -188,7 +197,19 @@ def component_stats(labels: np.ndarray, n: int, weight: np.ndarray) -> Component
     np.maximum.at(bottom, lab, rows); np.maximum.at(right, lab, cols)
     starts = np.ones(rows.size, bool)  # a pixel starts a run unless its left neighbour is in it
     starts[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1] + 1) | (lab[1:] != lab[:-1])
-    return Components(area, mass, top, left, bottom, right, np.bincount(lab[starts], minlength=n))
+    y, x = rows.astype(np.float64), cols.astype(np.float64)
+    sums = [np.bincount(lab, weights=v, minlength=n) for v in (y, x, y * y, x * x, y * x)]
+    return Components(area, mass, top, left, bottom, right, np.bincount(lab[starts], minlength=n),
+                      _spread(area, *sums))
+
+
+def _spread(area, sum_y, sum_x, sum_yy, sum_xx, sum_yx) -> np.ndarray:
+    """(n,) pixel counts and sums of row, col, row^2, col^2, row * col -> (n, 3) central
+    second moments (var(row), var(col), cov(row, col)) per pixel."""
+    count = np.maximum(area, 1).astype(np.float64)
+    my, mx = sum_y / count, sum_x / count
+    return np.stack([sum_yy / count - my * my, sum_xx / count - mx * mx,
+                     sum_yx / count - my * mx], axis=1)
 
 
 def outside(mask: np.ndarray) -> np.ndarray:

@@ -1,4 +1,5 @@
-"""Choose the connected components that make up the digit (not ruled lines, frames or objects at the edge)."""
+"""Choose the connected components that make up the digit (not ruled lines, frames, objects at the
+edge or lying beside the digit)."""
 
 from __future__ import annotations
 
@@ -212,6 +213,51 @@ def _underlines(c: Components, digit: int) -> np.ndarray:
             & (c.left <= c.left[digit]) & (c.right >= c.right[digit]))
 
 
+#: A component is solid when its pixels fill at least ``SOLID_FILL`` of the rectangle its
+#: second moments span (sides sqrt(12 var) along its axes): a bar or a disc fills about 1,
+#: a curved or hollow stroke far less. Pens, pencils, coins and erasers lying on the page
+#: are solid; so is a handwritten "1".
+SOLID_FILL = 0.75
+#: A solid component is an object lying beside the digit (``_objects``), not one of its
+#: strokes, when it is at least ``OBJECT_THICKER`` times as wide as the digit's strokes
+#: (mean horizontal run), shaped like a pen (``PEN_ELONGATION`` times longer than wide, or
+#: more) or a coin or an eraser (``BLOB_ELONGATION`` or less), and apart from the digit's
+#: main component by at least ``OBJECT_GAP`` of its longer side. A pen is 8-10 mm wide, a
+#: ballpoint's stroke under 1 mm and a marker's 3-5 mm; the bold pieces of a marker or
+#: dry-brush digit lie closer (with no gap, 8 dev brush pictures lost a piece).
+OBJECT_THICKER = 2.0
+PEN_ELONGATION = 8.0
+BLOB_ELONGATION = 2.5
+OBJECT_GAP = 0.1
+
+
+def _solid(c: Components) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(n,) bool: solid components (``SOLID_FILL``), with their (n,) length and width (px)
+    along their principal axes, from the second moments."""
+    var_y, var_x, cov = c.spread.T
+    mean = (var_y + var_x) / 2
+    half_gap = np.sqrt(((var_y - var_x) / 2) ** 2 + cov ** 2)
+    length = np.sqrt(12 * (mean + half_gap))
+    width = np.maximum(np.sqrt(12 * np.maximum(mean - half_gap, 0.0)), 1.0)
+    return c.area >= SOLID_FILL * length * width, length, width
+
+
+def _objects(c: Components, candidates: np.ndarray, digit: int) -> np.ndarray:
+    """(n,) bool: the ``candidates`` other than ``digit`` that are objects lying beside a
+    digit whose main component is ``digit``: solid, much wider than its strokes and shaped
+    like a pen or a coin (see the constants)."""
+    solid, length, width = _solid(c)
+    stroke = c.area[digit] / max(int(c.runs[digit]), 1)
+    elongation = length / width
+    shaped = (elongation >= PEN_ELONGATION) | (elongation <= BLOB_ELONGATION)
+    size = max(c.bottom[digit] - c.top[digit], c.right[digit] - c.left[digit]) + 1
+    digit_box = (c.top[digit], c.left[digit], c.bottom[digit], c.right[digit])
+    apart = box_gaps(c, digit_box) >= OBJECT_GAP * size
+    objects = candidates & solid & shaped & apart & (width >= OBJECT_THICKER * stroke)
+    objects[digit] = False
+    return objects
+
+
 def _seed(c: Components, eligible: np.ndarray, edge: np.ndarray, shape: tuple[int, int]) -> int:
     """The eligible component of the highest weight (mass x height) or, when that one is
     an object cut by the picture's edge or a neighbour of the one inside the picture with
@@ -251,8 +297,9 @@ def choose(c: Components, shape: tuple[int, int], min_mass_frac: float = 0.03,
     components with at least ``min_mass_frac`` of its mass whose bounding box lies within
     ``reach`` x (group's longest side) of the group's box, the far ones only when they are
     long enough to be a stroke (``_joining``); objects cut by the edge (``_edge_objects``)
-    never join an inside seed, nor do its neighbours in a number (``_neighbours``) or a
-    line drawn under it (``_underlines``).
+    never join an inside seed, nor do objects lying beside it (``_objects``: a pen, a
+    coin), its neighbours in a number (``_neighbours``) or a line drawn under it
+    (``_underlines``).
     ``painter`` draws components, for the frames' outline test.
     """
     n = c.area.size
@@ -269,7 +316,7 @@ def choose(c: Components, shape: tuple[int, int], min_mass_frac: float = 0.03,
     eligible = framed if framed.any() else eligible
     edge = at_edge(c, shape)
     seed = _seed(c, eligible, edge, shape)
-    eligible &= ~(_neighbours(c, shape, seed) | _underlines(c, seed))
+    eligible &= ~(_objects(c, eligible, seed) | _neighbours(c, shape, seed) | _underlines(c, seed))
     eligible &= c.mass >= min_mass_frac * c.mass[seed]
     if edge.any() and not edge[seed]:  # nothing to keep out when nothing touches the edge
         eligible &= ~_edge_objects(c, edge, seed)
