@@ -26,6 +26,11 @@ CONTEST = 0.5
 MARGIN = 0.2
 
 
+#: The digit found beside a pen ("beside", ``crops.beside_pen``) wins when the network reads it
+#: with at least this calibrated probability; below it, it is out.
+BESIDE_MIN = 0.9
+
+
 def choose_candidate(names: list[str], probabilities: np.ndarray, threshold: float,
                      same_place: bool | None = None, stray_grey: float = 0.0) -> tuple[int, bool]:
     """(index of the winning candidate, confident) for the candidates ``names`` (the
@@ -46,8 +51,18 @@ def choose_candidate(names: list[str], probabilities: np.ndarray, threshold: flo
     its counters, a "6" read as an "8" at 0.99, while both grey views keep them; two
     grey views that are only guessing, as on a faint thin pen, outvote nothing). The
     answer is confident when its top probability reaches ``threshold`` and no other
-    candidate reads another digit with ``CONTEST`` or more.
+    candidate reads another digit with ``CONTEST`` or more. The "beside" crop (the digit
+    beside a pen the rules took for it) wins, never confident, when it reads a digit with
+    ``BESIDE_MIN`` or more; otherwise the others decide as above.
     """
+    if "beside" in names:
+        beside = names.index("beside")
+        if probabilities[beside].max() >= BESIDE_MIN:
+            return beside, False   # the pen, read as a "1" by the others, contests it
+        rest = [i for i in range(len(names)) if i != beside]
+        best, confident = choose_candidate([names[i] for i in rest], probabilities[rest],
+                                           threshold, same_place, stray_grey)
+        return rest[best], confident
     top = probabilities.max(axis=1)
     # On a tie the plain crop wins: it keeps all the ink, the rules must earn what they leave out.
     handicap = np.array([0.0 if name == "plain" else 1e-6 for name in names])
@@ -72,7 +87,8 @@ class Prediction:
 
     ``probabilities`` are the 10 calibrated class probabilities (they sum to 1);
     ``image28`` is the ``(28, 28)`` float32 input in [0, 1] the model saw, and
-    ``candidate`` names the preprocessing hypothesis it came from ("rules", "plain", "filled").
+    ``candidate`` names the preprocessing hypothesis it came from ("rules", "plain", "filled",
+    "beside").
     """
 
     digit: int
@@ -179,6 +195,9 @@ class Predictor:
                                         self.confidence_threshold,
                                         None if plain is None else plain.same_place,
                                         0.0 if plain is None else plain.stray_grey)
+        # A pen the rules took for the digit, with ink beside it: whatever wins may be the
+        # pen read as a "1" (crops.beside_pen), so no answer is confident.
+        confident = confident and not traces[0].pen_beside
         trace = traces[i]
         return self._prediction(trace.image28, probabilities[i], trace.candidate, confident), trace
 

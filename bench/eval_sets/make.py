@@ -1,4 +1,4 @@
-"""Write the evaluation sets (a)-(j) of issue 10, each split into dev and test halves.
+"""Write the evaluation sets (a)-(k) of issue 10, each split into dev and test halves.
 
 CLI: ``python bench/eval_sets/make.py --out DIR [--n 1000] [--seed 0] [--sets tight,lowres,...]``
 writes ``DIR/<set>/{dev,test}/NNNNN.png|jpg`` and a ``labels.csv`` (filename,label,kind)
@@ -20,10 +20,12 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent), str(HERE.parents[1])]  # bench/ (scripts, not a package), repo
 
-from eval_sets import brush, edges, fonts, layouts, lowres, outline, pages, rows, ruled, tight  # noqa: E402
+from eval_sets import (brush, edges, fonts, layouts, lowres, objects, outline, pages, rows,  # noqa: E402
+                       ruled, tight)
 from eval_sets.common import DEFAULT_DATA_DIR, SPLITS, Sample, mnist_split  # noqa: E402
 
-SETS = ("tight", "lowres", "fonts", "outline", "brush", "ruled", "layouts", "edges", "rows", "pages")
+SETS = ("tight", "lowres", "fonts", "outline", "brush", "ruled", "layouts", "edges", "rows", "pages",
+        "objects")
 
 
 def samples(name: str, split: str, n: int, rng: np.random.Generator, data_dir: Path) -> Iterator[Sample]:
@@ -37,7 +39,7 @@ def samples(name: str, split: str, n: int, rng: np.random.Generator, data_dir: P
         module = {"outline": outline, "ruled": ruled, "rows": rows}[name]
         return module.generate(images, labels, fonts.discover_fonts(split), rng)
     module = {"tight": tight, "lowres": lowres, "brush": brush, "layouts": layouts, "edges": edges,
-              "pages": pages}[name]
+              "pages": pages, "objects": objects}[name]
     return module.generate(images, labels, rng)
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from digit_classifier.preprocessing import components, plain, rules, selection
+from digit_classifier.preprocessing import components, pens, plain, rules, selection
 from digit_classifier.preprocessing.components import bounding_box
 from digit_classifier.preprocessing.config import PreprocessConfig
 from digit_classifier.preprocessing.ink_map import InkMap
@@ -38,13 +38,14 @@ class Crop:
     """A crop of an ink map: ``digit`` (h, w) bool, the selected pixels in the whole ink
     map; ``pixels`` (hc, wc) float32 soft ink in [0, 1]; ``mask`` (hc, wc) bool, the
     selected pixels inside the crop (None in "center" mode). ``name`` names the
-    hypothesis ("rules", "plain", "filled", "center"), ``source`` the ink map it was cut
+    hypothesis ("rules", "plain", "filled", "beside", "center"), ``source`` the ink map it was cut
     from, and ``normalise`` whether the stroke width may be normalised before placing;
     ``lines_erased`` whether the rules erased ruled lines to find it. Plain crop only,
     set by ``judge_plain``: ``same_place``, whether the rules read the same place;
     ``stray_grey``, the share of its ink that is stray grey (``stray_grey``); and
     ``fillable``, whether the "filled" hypothesis applies. ``box``: where
-    ``pixels`` lie in the ink map (rows, cols), when known."""
+    ``pixels`` lie in the ink map (rows, cols), when known. Rules' crop only, set by
+    ``beside_pen``: ``pen_beside``, whether its digit is a pen with ink beside it."""
 
     digit: np.ndarray
     pixels: np.ndarray
@@ -57,6 +58,7 @@ class Crop:
     fillable: bool = False
     same_place: bool = False
     box: tuple[slice, slice] | None = None
+    pen_beside: bool = False
 
 
 def candidates(maps: list[InkMap], config: PreprocessConfig) -> list[Crop]:
@@ -64,8 +66,9 @@ def candidates(maps: list[InkMap], config: PreprocessConfig) -> list[Crop]:
 
     "rules": the first map in which the rules find a digit (``digit_crop``); "plain": the
     bounding box of the grey ink of the picture as it is (``plain_crop``), present whenever
-    the picture has ink, judged against the rules' crop (``judge_plain``) ("center" mode:
-    the one "center" crop). Raises ImageError ``no_ink`` when no pixel of the picture
+    the picture has ink, judged against the rules' crop (``judge_plain``); "beside": when
+    the rules' digit is a pen, the digit beside it (``beside_pen``) ("center" mode: the one
+    "center" crop). Raises ImageError ``no_ink`` when no pixel of the picture
     clears the ink threshold (``threshold.ink_threshold``: noise only)."""
     whole = maps[-1]
     if config.mode == "center":
@@ -83,9 +86,26 @@ def candidates(maps: list[InkMap], config: PreprocessConfig) -> list[Crop]:
         found.extend(crop for crop in [plain_crop(whole)] if crop is not None)
     if [crop.name for crop in found] == ["rules", "plain"]:
         found[1] = judge_plain(*found)
+    if found and found[0].name == "rules":
+        found[0], beside = beside_pen(found[0])
+        found.extend(crop for crop in [beside] if crop is not None)
     if not found:
         raise ImageError("no_ink", "no ink was found: the image is blank or noise only")
     return found
+
+
+def beside_pen(rules_crop: Crop) -> tuple[Crop, Crop | None]:
+    """(the rules' Crop, the "beside" Crop or None). When the rules' digit is a pen lying
+    on the page (``pens.pen_of``) with ink beside it (``pens.ink_beside``), the rules' Crop
+    is marked ``pen_beside``, and the "beside" Crop is that ink when it looks like a digit
+    written beside the pen (``pens.looks_beside``)."""
+    pen = pens.pen_of(rules_crop.digit)
+    found = None if pen is None else pens.ink_beside(rules_crop.source.flat, pen)
+    if found is None:
+        return rules_crop, None
+    beside = _box(*found, rules_crop.source, False)
+    marked = replace(rules_crop, pen_beside=True)
+    return marked, (replace(beside, name="beside") if pens.looks_beside(beside.digit, pen) else None)
 
 
 def plain_crop(ink: InkMap) -> Crop | None:

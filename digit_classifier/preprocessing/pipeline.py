@@ -36,9 +36,10 @@ class Trace:
     mask: np.ndarray            # (h, w) bool, the selected digit pixels
     crop: np.ndarray            # (hc, wc) the cropped ink before fitting
     image28: np.ndarray         # (28, 28) the final image (after prepare_mnist)
-    candidate: str = "rules"    # the hypothesis: "rules", "plain", "filled" or "center"
+    candidate: str = "rules"    # the hypothesis: "rules", "plain", "filled", "beside" or "center"
     stray_grey: float = 0.0     # plain crop: share of its ink that is stray grey (crops.judge_plain)
     same_place: bool = False    # plain crop: the rules read the same place (crops.judge_plain)
+    pen_beside: bool = False    # rules' crop: its digit is a pen with ink beside it (crops.beside_pen)
 
 
 def prepare_mnist(images: np.ndarray, config: PreprocessConfig = PreprocessConfig()) -> np.ndarray:
@@ -48,7 +49,7 @@ def prepare_mnist(images: np.ndarray, config: PreprocessConfig = PreprocessConfi
 
 
 def trace_candidates(source: ImageSource, config: PreprocessConfig = PreprocessConfig()) -> list[Trace]:
-    """One image -> the Trace of each candidate (1 to 3; the rules' choice first).
+    """One image -> the Trace of each candidate (1 to 4; the rules' choice first).
 
     Raises ImageError (a ValueError with ``.code``): unreadable input, or ``no_ink``
     when the image holds no ink at all (blank, uniform, noise only)."""
@@ -64,7 +65,7 @@ def trace_candidates(source: ImageSource, config: PreprocessConfig = PreprocessC
     return [Trace(work=crop.source.view.grey.astype(np.float32, copy=False),
                   ink=inks[id(crop.source)], mask=crop.digit, crop=form.crop,
                   image28=form.image28, candidate=crop.name, stray_grey=crop.stray_grey,
-                  same_place=crop.same_place)
+                  same_place=crop.same_place, pen_beside=crop.pen_beside)
             for crop, form in placed]
 
 

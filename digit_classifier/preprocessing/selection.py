@@ -231,7 +231,7 @@ BLOB_ELONGATION = 2.5
 OBJECT_GAP = 0.1
 
 
-def _solid(c: Components) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def solid_shapes(c: Components) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(n,) bool: solid components (``SOLID_FILL``), with their (n,) length and width (px)
     along their principal axes, from the second moments."""
     var_y, var_x, cov = c.spread.T
@@ -246,7 +246,7 @@ def _objects(c: Components, candidates: np.ndarray, digit: int) -> np.ndarray:
     """(n,) bool: the ``candidates`` other than ``digit`` that are objects lying beside a
     digit whose main component is ``digit``: solid, much wider than its strokes and shaped
     like a pen or a coin (see the constants)."""
-    solid, length, width = _solid(c)
+    solid, length, width = solid_shapes(c)
     stroke = c.area[digit] / max(int(c.runs[digit]), 1)
     elongation = length / width
     shaped = (elongation >= PEN_ELONGATION) | (elongation <= BLOB_ELONGATION)

@@ -40,7 +40,7 @@ _PREDICTION_PROPERTIES = {
     "probability": _PROBABILITY,
     "probabilities": {"type": "array", "items": _PROBABILITY, "minItems": 10, "maxItems": 10},
     "confident": {"type": "boolean"},
-    "candidate": {"type": "string", "description": "the preprocessing hypothesis read: rules, plain, filled or center"},
+    "candidate": {"type": "string", "description": "the preprocessing hypothesis read: rules, plain, filled, beside or center"},
     "preprocessed_png": {"type": "string", "description": "base64 PNG of the 28x28 model input (?preprocessed=1)"},
 }
 _PREDICTION_REQUIRED = ["digit", "probability", "probabilities", "confident"]

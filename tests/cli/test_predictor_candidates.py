@@ -239,3 +239,31 @@ def test_the_filled_hypothesis_reads_textured_digits_better(predictor, mnist_tes
         winners.append(prediction.candidate)
     assert with_filled >= without + gain, (with_filled, without, winners.count("filled"))
     assert "filled" in winners
+
+
+def test_the_digit_beside_a_pen_wins_only_when_read_surely_and_never_confidently():
+    """The rules and the plain crop read the pen as a sure "1"; the digit found beside it
+    a "7" at ``BESIDE_MIN`` or more wins, not confident (the pen's readings contest it);
+    under ``BESIDE_MIN`` it is out and the others decide as without it."""
+    names = ["rules", "plain", "beside"]
+    p = np.zeros((3, 10), np.float32)
+    p[0, 1] = p[1, 1] = 1.0
+    p[2, 7], p[2, 1] = predictor_module.BESIDE_MIN, 1 - predictor_module.BESIDE_MIN
+    assert choose_candidate(names, p, 0.999, True) == (2, False)
+    assert choose_candidate(names[::-1], p[::-1], 0.999, True) == (0, False)
+    p[2, 7], p[2, 1] = 0.85, 0.15
+    assert choose_candidate(names, p, 0.999, True) == choose_candidate(names[:2], p[:2], 0.999, True)
+
+
+def test_a_pen_with_ink_beside_it_is_never_a_confident_answer(predictor):
+    """The rules read a pen lying beside a thin digit (``Trace.pen_beside``): whichever
+    candidate wins may be the pen read as a "1", so the answer is not confident. A "1"
+    alone is no such pen."""
+    rng = np.random.default_rng(0)
+    for i in range(5):
+        photo = f.pen_photo(i, rng)
+        assert trace_candidates(photo)[0].pen_beside
+        assert not predictor.predict(photo).confident
+    one = np.full((200, 200), 255, np.uint8)
+    one[40:160, 95:105] = 0
+    assert not trace_candidates(_encode(one))[0].pen_beside

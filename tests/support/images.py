@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFilter
 
 
 def _arc(cx, cy, rx, ry, start, stop, n=24):
@@ -303,3 +303,25 @@ def captioned_page(digit: int, where: str | None, *, height: int = 420,
     draw.text(origin, text, font=font, fill=0)
     left, top, right, bottom = draw.textbbox(origin, text, font=font)
     return encode(page), (top, left, bottom - 1, right - 1)
+
+
+def pen_photo(index: int, rng: np.random.Generator) -> bytes:
+    """MNIST test digit ``index`` thinned to a ballpoint's stroke (about 2.5% of its 160 px
+    frame) on a 600x600 page, and a 36 px wide pen 500 px long lying beside it at an angle,
+    cut by the frame or not, with a shadow: a pen at real proportions. JPEG."""
+    digit = np.asarray(mnist_digit_image(mnist_digit(index)[0], scale=6, dark_on_light=False)
+                       .resize((160, 160)).filter(ImageFilter.MinFilter(9)), np.float32) / 255
+    ink = np.zeros((600, 600), np.float32)
+    top, left = (int(v) for v in rng.integers(60, 160, 2))
+    ink[top:top + 160, left:left + 160] = digit
+    pen = Image.new("L", (600, 600), 0)
+    angle = float(rng.uniform(-0.5, 0.5))
+    cx, cy = left + 330 + 40 * np.sin(angle), 300.0
+    dx, dy = 250 * np.sin(angle), 250 * np.cos(angle)
+    ImageDraw.Draw(pen).line([(cx - dx, cy - dy), (cx + dx, cy + dy)], fill=255, width=36)
+    body = np.asarray(pen, np.float32) / 255
+    shadow = np.asarray(pen.filter(ImageFilter.GaussianBlur(12)), np.float32) / 255
+    page = 240.0 * (1 - 0.25 * np.roll(shadow, 14, axis=0))
+    page = page * (1 - ink) + 30.0 * ink
+    page = page * (1 - body) + 40.0 * body
+    return encode(Image.fromarray(np.clip(page, 0, 255).astype(np.uint8)), "JPEG", quality=90)
