@@ -32,7 +32,8 @@ BESIDE_MIN = 0.9
 
 
 def choose_candidate(names: list[str], probabilities: np.ndarray, threshold: float,
-                     same_place: bool | None = None, stray_grey: float = 0.0) -> tuple[int, bool]:
+                     same_place: bool | None = None, stray_grey: float = 0.0,
+                     pen_beside: bool = False) -> tuple[int, bool]:
     """(index of the winning candidate, confident) for the candidates ``names`` (the
     preprocessing's hypotheses) with (k, 10) calibrated ``probabilities``; ``same_place``
     says whether the rules' box and the plain box cover about the same place
@@ -53,8 +54,12 @@ def choose_candidate(names: list[str], probabilities: np.ndarray, threshold: flo
     answer is confident when its top probability reaches ``threshold`` and no other
     candidate reads another digit with ``CONTEST`` or more. The "beside" crop (the digit
     beside a pen the rules took for it) wins, never confident, when it reads a digit with
-    ``BESIDE_MIN`` or more; otherwise the others decide as above.
+    ``BESIDE_MIN`` or more; otherwise the others decide as above. With ``pen_beside``
+    (``Trace.pen_beside`` of the rules' crop: the rules read a pen with ink beside it)
+    nothing is confident: the winner may be the pen read as a "1".
     """
+    if pen_beside:
+        return choose_candidate(names, probabilities, threshold, same_place, stray_grey)[0], False
     if "beside" in names:
         beside = names.index("beside")
         if probabilities[beside].max() >= BESIDE_MIN:
@@ -194,10 +199,8 @@ class Predictor:
         i, confident = choose_candidate([t.candidate for t in traces], probabilities,
                                         self.confidence_threshold,
                                         None if plain is None else plain.same_place,
-                                        0.0 if plain is None else plain.stray_grey)
-        # A pen the rules took for the digit, with ink beside it: whatever wins may be the
-        # pen read as a "1" (crops.beside_pen), so no answer is confident.
-        confident = confident and not traces[0].pen_beside
+                                        0.0 if plain is None else plain.stray_grey,
+                                        traces[0].pen_beside)
         trace = traces[i]
         return self._prediction(trace.image28, probabilities[i], trace.candidate, confident), trace
 

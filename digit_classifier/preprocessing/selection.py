@@ -175,14 +175,19 @@ def _span_fill(mask: np.ndarray) -> float:
     return float(((last - first) * rows).sum()) / mask.size
 
 
+def _size_and_gaps(c: Components, digit: int) -> tuple[int, np.ndarray]:
+    """(longer side of component ``digit``'s box, (n,) gaps between its box and each
+    component's box), in px."""
+    size = max(c.bottom[digit] - c.top[digit], c.right[digit] - c.left[digit]) + 1
+    return size, box_gaps(c, (c.top[digit], c.left[digit], c.bottom[digit], c.right[digit]))
+
+
 def _edge_objects(c: Components, edge: np.ndarray, digit: int) -> np.ndarray:
     """(n,) bool: the components cut by the picture's edge that are objects in the frame
     rather than pieces of a digit whose main component is ``digit`` (see the constants)."""
-    size = max(c.bottom[digit] - c.top[digit], c.right[digit] - c.left[digit]) + 1
+    size, gaps = _size_and_gaps(c, digit)
     thickness = c.area / np.maximum(c.runs, 1)
-    digit_box = (c.top[digit], c.left[digit], c.bottom[digit], c.right[digit])
-    apart = ((box_gaps(c, digit_box) >= EDGE_OBJECT_GAP * size)
-             | (thickness >= EDGE_OBJECT_THICKER * thickness[digit]))
+    apart = (gaps >= EDGE_OBJECT_GAP * size) | (thickness >= EDGE_OBJECT_THICKER * thickness[digit])
     box_h, box_w = c.bottom - c.top + 1, c.right - c.left + 1
     blob = (c.area >= EDGE_BLOB_FILL * box_h * box_w) & (np.minimum(box_h, box_w) >= EDGE_BLOB_SIDE * size)
     return edge & ((c.mass >= EDGE_OBJECT_SHARE * c.mass[digit]) | blob) & apart
@@ -250,10 +255,8 @@ def _objects(c: Components, candidates: np.ndarray, digit: int) -> np.ndarray:
     stroke = c.area[digit] / max(int(c.runs[digit]), 1)
     elongation = length / width
     shaped = (elongation >= PEN_ELONGATION) | (elongation <= BLOB_ELONGATION)
-    size = max(c.bottom[digit] - c.top[digit], c.right[digit] - c.left[digit]) + 1
-    digit_box = (c.top[digit], c.left[digit], c.bottom[digit], c.right[digit])
-    apart = box_gaps(c, digit_box) >= OBJECT_GAP * size
-    objects = candidates & solid & shaped & apart & (width >= OBJECT_THICKER * stroke)
+    size, gaps = _size_and_gaps(c, digit)
+    objects = candidates & solid & shaped & (gaps >= OBJECT_GAP * size) & (width >= OBJECT_THICKER * stroke)
     objects[digit] = False
     return objects
 

@@ -244,7 +244,8 @@ def test_the_filled_hypothesis_reads_textured_digits_better(predictor, mnist_tes
 def test_the_digit_beside_a_pen_wins_only_when_read_surely_and_never_confidently():
     """The rules and the plain crop read the pen as a sure "1"; the digit found beside it
     a "7" at ``BESIDE_MIN`` or more wins, not confident (the pen's readings contest it);
-    under ``BESIDE_MIN`` it is out and the others decide as without it."""
+    under ``BESIDE_MIN`` it is out and the others decide as without it. With
+    ``pen_beside`` the same winner is never confident."""
     names = ["rules", "plain", "beside"]
     p = np.zeros((3, 10), np.float32)
     p[0, 1] = p[1, 1] = 1.0
@@ -253,6 +254,8 @@ def test_the_digit_beside_a_pen_wins_only_when_read_surely_and_never_confidently
     assert choose_candidate(names[::-1], p[::-1], 0.999, True) == (0, False)
     p[2, 7], p[2, 1] = 0.85, 0.15
     assert choose_candidate(names, p, 0.999, True) == choose_candidate(names[:2], p[:2], 0.999, True)
+    assert choose_candidate(names[:2], p[:2], 0.999, True) == (1, True)
+    assert choose_candidate(names[:2], p[:2], 0.999, True, pen_beside=True) == (1, False)
 
 
 def test_a_pen_with_ink_beside_it_is_never_a_confident_answer(predictor):
