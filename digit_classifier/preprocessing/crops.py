@@ -45,7 +45,8 @@ class Crop:
     ``stray_grey``, the share of its ink that is stray grey (``stray_grey``); and
     ``fillable``, whether the "filled" hypothesis applies. ``box``: where
     ``pixels`` lie in the ink map (rows, cols), when known. Rules' crop only, set by
-    ``beside_pen``: ``pen_beside``, whether its digit is a pen with ink beside it."""
+    ``beside_pen``: ``pen_beside``, whether its digit is a pen with a digit's worth of ink
+    beside it."""
 
     digit: np.ndarray
     pixels: np.ndarray
@@ -96,14 +97,16 @@ def candidates(maps: list[InkMap], config: PreprocessConfig) -> list[Crop]:
 
 def beside_pen(rules_crop: Crop) -> tuple[Crop, Crop | None]:
     """(the rules' Crop, the "beside" Crop or None). When the rules' digit is a pen lying
-    on the page (``pens.pen_of``) with ink beside it (``pens.ink_beside``), the rules' Crop
-    is marked ``pen_beside``, and the "beside" Crop is that ink when it looks like a digit
-    written beside the pen (``pens.looks_beside``)."""
+    on the page (``pens.pen_of``) with ink of a digit's size beside it (``pens.ink_beside``,
+    ``pens.digit_sized``), the rules' Crop is marked ``pen_beside``, and the "beside" Crop
+    is that ink when it looks like a digit written beside the pen (``pens.looks_beside``)."""
     pen = pens.pen_of(rules_crop.digit)
     found = None if pen is None else pens.ink_beside(rules_crop.source.flat, pen)
     if found is None:
         return rules_crop, None
     beside = _box(*found, rules_crop.source, False)
+    if not pens.digit_sized(beside.digit, pen):
+        return rules_crop, None
     marked = replace(rules_crop, pen_beside=True)
     return marked, (replace(beside, name="beside") if pens.looks_beside(beside.digit, pen) else None)
 

@@ -65,18 +65,28 @@ def ink_beside(flat: np.ndarray, pen: tuple[np.ndarray, float, float]):
     return (soft, ink, runs, in_digit) if in_digit.any() else None
 
 
-def looks_beside(digit: np.ndarray, pen: tuple[np.ndarray, float, float]) -> bool:
-    """Whether the (h, w) bool ``digit`` found beside ``pen`` (``ink_beside``) is a digit
-    beside a pen (``DIGIT_SIDE``, ``PEN_THICKER``, ``PEN_LONGER``, ``GAP``, not cut by the edge)."""
-    mask, width, length = pen
+def digit_sized(digit: np.ndarray, pen: tuple[np.ndarray, float, float]) -> bool:
+    """Whether the (h, w) bool ink found beside ``pen`` (``ink_beside``) could be a digit:
+    not cut by the picture's edge (with the pen gone the threshold can fall to the paper's
+    shading, which runs to the edge) and at least ``DIGIT_SIDE`` pen widths long."""
     rows, cols = np.nonzero(digit)
     top, bottom, left, right = rows.min(), rows.max(), cols.min(), cols.max()
     h, w = digit.shape
     if top == 0 or left == 0 or bottom == h - 1 or right == w - 1:
         return False
+    return max(bottom - top, right - left) + 1 >= DIGIT_SIDE * pen[1]
+
+
+def looks_beside(digit: np.ndarray, pen: tuple[np.ndarray, float, float]) -> bool:
+    """Whether the (h, w) bool ``digit`` found beside ``pen`` (``ink_beside``) is a digit
+    beside a pen (``digit_sized``, ``PEN_THICKER``, ``PEN_LONGER``, ``GAP``)."""
+    if not digit_sized(digit, pen):
+        return False
+    mask, width, length = pen
+    rows, cols = np.nonzero(digit)
+    top, bottom, left, right = rows.min(), rows.max(), cols.min(), cols.max()
     size = max(bottom - top, right - left) + 1
     stroke = stroke_width(digit[top:bottom + 1, left:right + 1])
     pen_rows, pen_cols = np.nonzero(mask)
     gap = max(pen_rows.min() - bottom, top - pen_rows.max(), pen_cols.min() - right, left - pen_cols.max(), 0)
-    return (size >= DIGIT_SIDE * width and width >= PEN_THICKER * stroke
-            and length >= PEN_LONGER * size and gap >= GAP * size)
+    return width >= PEN_THICKER * stroke and length >= PEN_LONGER * size and gap >= GAP * size
