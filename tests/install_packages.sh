@@ -45,9 +45,13 @@ printf '#!/bin/sh\n# written by tests/install_packages.sh while apt runs; remove
     > "$POLICY_RC_D"
 chmod 0755 "$POLICY_RC_D"
 
+# On a fresh machine there is no Apache folder yet (find fails on it): nothing to restore.
 apache_was_installed=no
-if [ -d "$APACHE_CONF_DIR/mods-enabled" ]; then apache_was_installed=yes; fi
-links_before=$(enabled_links)
+links_before=
+if [ -d "$APACHE_CONF_DIR/mods-enabled" ]; then
+    apache_was_installed=yes
+    links_before=$(enabled_links)
+fi
 
 echo "== installing Debian packages: ${missing[*]} (running daemons are left alone)"
 export DEBIAN_FRONTEND=noninteractive

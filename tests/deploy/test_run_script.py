@@ -27,6 +27,7 @@ echo "apt-get $*" >> "$FAKE_LOG"
 if [ "$1" = install ]; then
     if [ -x "$DC_TESTS_POLICY_RC_D" ]; then "$DC_TESTS_POLICY_RC_D" apache2 start; echo "policy $?" >> "$FAKE_LOG"
     else echo "policy none" >> "$FAKE_LOG"; fi
+    mkdir -p "$DC_TESTS_APACHE_CONF_DIR/mods-enabled"
     ln -s ../mods-available/wsgi.load "$DC_TESTS_APACHE_CONF_DIR/mods-enabled/wsgi.load"
     [ -z "$APT_FAIL" ] || exit 100
 fi
@@ -72,6 +73,22 @@ def test_install_forbids_service_actions_and_restores_apache_config(sandbox):
     assert not sandbox["policy"].exists()            # no policy-rc.d left behind
     assert not (sandbox["apache"] / "mods-enabled" / "wsgi.load").is_symlink()   # module link undone
     assert (sandbox["apache"] / "sites-enabled" / "someones_site.conf").is_symlink()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the script installs only as root")
+def test_install_on_a_machine_without_apache(sandbox):
+    """A fresh machine has no Apache folder before the install: the script installs and
+    keeps the configuration the packages bring."""
+    apache = sandbox["apache"]
+    for folder in ("mods-enabled", "conf-enabled", "sites-enabled"):
+        for entry in (apache / folder).iterdir():
+            entry.unlink()
+        (apache / folder).rmdir()
+    result = run_install(sandbox["env"])
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "apt-get install" in sandbox["log"].read_text()
+    assert (apache / "mods-enabled" / "wsgi.load").is_symlink()     # the package's own link stays
+    assert not sandbox["policy"].exists()
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="the script installs only as root")
