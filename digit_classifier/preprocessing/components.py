@@ -174,15 +174,28 @@ def run_stats(runs: Runs, weight: np.ndarray) -> Components:
     top = np.full(n, h); left = np.full(n, w); bottom = np.full(n, -1); right = np.full(n, -1)
     np.minimum.at(top, lab, runs.row); np.minimum.at(left, lab, runs.start)
     np.maximum.at(bottom, lab, runs.row); np.maximum.at(right, lab, runs.stop - 1)
-    # Per run: pixel count, and the sums of col, col^2 over cols start .. stop - 1.
-    a, b = runs.start.astype(np.float64), runs.stop.astype(np.float64)
-    count, row = b - a, runs.row.astype(np.float64)
-    sum_x = count * (a + b - 1) / 2
-    sum_xx = ((b - 1) * b * (2 * b - 1) - (a - 1) * a * (2 * a - 1)) / 6
-    sums = [np.bincount(lab, weights=v, minlength=n)
-            for v in (row * count, sum_x, row * row * count, sum_xx, row * sum_x)]
+    sums = [np.bincount(lab, weights=v, minlength=n) for v in _run_sums(runs.row, runs.start, runs.stop)]
     return Components(area, mass, top, left, bottom, right, np.bincount(lab, minlength=n),
                       _spread(area, *sums))
+
+
+def _run_sums(row: np.ndarray, start: np.ndarray, stop: np.ndarray) -> list[np.ndarray]:
+    """Per run (m,): the sums of row, col, row^2, col^2 and row * col over its pixels
+    (cols start .. stop - 1), in float64."""
+    a, b = start.astype(np.float64), stop.astype(np.float64)
+    count, r = b - a, row.astype(np.float64)
+    sum_x = count * (a + b - 1) / 2
+    sum_xx = ((b - 1) * b * (2 * b - 1) - (a - 1) * a * (2 * a - 1)) / 6
+    return [r * count, sum_x, r * r * count, sum_xx, r * sum_x]
+
+
+def runs_spread(runs: Runs, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The pixels of the runs flagged ``keep`` ((m,) bool) as one piece: ((1,) pixel count,
+    (1, 3) second central moments, as ``Components.spread``)."""
+    stop, start = runs.stop[keep], runs.start[keep]
+    area = np.array([int((stop - start).sum())])
+    sums = [np.array([v.sum()]) for v in _run_sums(runs.row[keep], start, stop)]
+    return area, _spread(area, *sums)
 
 
 def component_stats(labels: np.ndarray, n: int, weight: np.ndarray) -> Components:

@@ -46,7 +46,8 @@ class Crop:
     ``fillable``, whether the "filled" hypothesis applies. ``box``: where
     ``pixels`` lie in the ink map (rows, cols), when known. Rules' crop only, set by
     ``beside_pen``: ``pen_beside``, whether its digit is a pen with a digit's worth of ink
-    beside it."""
+    beside it. Rules' crops: ``pen``, the digit's largest component when that is a pen
+    (``pens.pen_of``: its mask, width and length)."""
 
     digit: np.ndarray
     pixels: np.ndarray
@@ -60,6 +61,7 @@ class Crop:
     same_place: bool = False
     box: tuple[slice, slice] | None = None
     pen_beside: bool = False
+    pen: tuple[np.ndarray, float, float] | None = None
 
 
 def candidates(maps: list[InkMap], config: PreprocessConfig) -> list[Crop]:
@@ -97,10 +99,10 @@ def candidates(maps: list[InkMap], config: PreprocessConfig) -> list[Crop]:
 
 def beside_pen(rules_crop: Crop) -> tuple[Crop, Crop | None]:
     """(the rules' Crop, the "beside" Crop or None). When the rules' digit is a pen lying
-    on the page (``pens.pen_of``) with ink of a digit's size beside it (``pens.ink_beside``,
+    on the page (``Crop.pen``) with ink of a digit's size beside it (``pens.ink_beside``,
     ``pens.digit_sized``), the rules' Crop is marked ``pen_beside``, and the "beside" Crop
     is that ink when it looks like a digit written beside the pen (``pens.looks_beside``)."""
-    pen = pens.pen_of(rules_crop.digit)
+    pen = rules_crop.pen
     found = None if pen is None else pens.ink_beside(rules_crop.source.flat, pen)
     if found is None:
         return rules_crop, None
@@ -243,7 +245,7 @@ def _box(soft: np.ndarray, mask: np.ndarray, runs: components.Runs, in_digit: np
     crop_mask = digit[box]
     # Keep anti-aliased edges and rule crossings next to the chosen strokes (2 px).
     return Crop(digit, soft[box] * dilate(crop_mask, 5), crop_mask, "rules", source,
-                lines_erased=lines_erased, box=box)
+                lines_erased=lines_erased, box=box, pen=pens.pen_of(runs, in_digit))
 
 
 def _digit_components(mask: np.ndarray, soft: np.ndarray):

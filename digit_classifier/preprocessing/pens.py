@@ -33,22 +33,21 @@ PEN_LONGER = 2.5
 GAP = 0.1
 
 
-def pen_of(digit: np.ndarray) -> tuple[np.ndarray, float, float] | None:
-    """(h, w) bool mask of the rules' digit -> (mask of its largest component, that
+def pen_of(runs: components.Runs, in_digit: np.ndarray) -> tuple[np.ndarray, float, float] | None:
+    """The rules' digit as runs (``selection.digit_runs``: the runs and the (m,) flags of the
+    digit's) -> (mask of its largest component, that
     component's width and length in px) when that component is a pen (``PEN_SHAPE``),
     else None. A picture under ``selection.MIN_SCENE_SIDE`` a side is a crop of the digit
-    alone: no pen is looked for."""
-    if min(digit.shape) < selection.MIN_SCENE_SIDE:
+    alone: no pen is looked for. From the runs alone, so a digit that is no pen costs
+    no labelling."""
+    if min(runs.shape) < selection.MIN_SCENE_SIDE or not in_digit.any():
         return None
-    labels, n = components.label_components(digit)
-    if n == 0:
+    areas = np.bincount(runs.label[in_digit], weights=(runs.stop - runs.start)[in_digit])
+    keep = in_digit & (runs.label == int(np.argmax(areas)))
+    solid, length, width = selection.solid_shapes(*components.runs_spread(runs, keep))
+    if not solid[0] or length[0] < PEN_SHAPE * width[0]:
         return None
-    stats = components.component_stats(labels, n, digit.astype(np.float64))
-    solid, length, width = selection.solid_shapes(stats)
-    k = int(np.argmax(stats.area))
-    if not solid[k] or length[k] < PEN_SHAPE * width[k]:
-        return None
-    return labels == k + 1, float(width[k]), float(length[k])
+    return components.paint(runs, keep) > 0, float(width[0]), float(length[0])
 
 
 def ink_beside(flat: np.ndarray, pen: tuple[np.ndarray, float, float]):

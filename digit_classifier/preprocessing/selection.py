@@ -236,22 +236,22 @@ BLOB_ELONGATION = 2.5
 OBJECT_GAP = 0.1
 
 
-def solid_shapes(c: Components) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(n,) bool: solid components (``SOLID_FILL``), with their (n,) length and width (px)
-    along their principal axes, from the second moments."""
-    var_y, var_x, cov = c.spread.T
+def solid_shapes(area: np.ndarray, spread: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(n,) pixel counts and (n, 3) second moments (``Components.spread``) -> (n,) bool:
+    solid (``SOLID_FILL``), with the (n,) length and width (px) along the principal axes."""
+    var_y, var_x, cov = spread.T
     mean = (var_y + var_x) / 2
     half_gap = np.sqrt(((var_y - var_x) / 2) ** 2 + cov ** 2)
     length = np.sqrt(12 * (mean + half_gap))
     width = np.maximum(np.sqrt(12 * np.maximum(mean - half_gap, 0.0)), 1.0)
-    return c.area >= SOLID_FILL * length * width, length, width
+    return area >= SOLID_FILL * length * width, length, width
 
 
 def _objects(c: Components, candidates: np.ndarray, digit: int) -> np.ndarray:
     """(n,) bool: the ``candidates`` other than ``digit`` that are objects lying beside a
     digit whose main component is ``digit``: solid, much wider than its strokes and shaped
     like a pen or a coin (see the constants)."""
-    solid, length, width = solid_shapes(c)
+    solid, length, width = solid_shapes(c.area, c.spread)
     stroke = c.area[digit] / max(int(c.runs[digit]), 1)
     elongation = length / width
     shaped = (elongation >= PEN_ELONGATION) | (elongation <= BLOB_ELONGATION)
