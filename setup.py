@@ -27,12 +27,13 @@ setup(
     package_data={"digit_classifier.web": ["templates/*.html", "templates/**/*.html", "static/**/*"]},
     install_requires=[
         "numpy>=1.26",
-        "pillow>=10.0",
+        "pillow>=11.3",
         "flask>=3.0",
         "flask-wtf>=1.2",
         "wtforms>=3.1",
         "jinja2>=3.1",
         "tqdm>=4.66",
+        "pillow-heif>=1.0",
     ],
     extras_require={
         "report": ["matplotlib>=3.8"],

@@ -2,7 +2,7 @@
 
 Builds the costliest inputs we can think of that the app still accepts or must refuse
 late (big 1-bit, palette, 16-bit, RGBA PNGs, a PNG zlib bomb, baseline and progressive
-JPEGs, multi-frame GIF/TIFF, WebP, BMP, and a batch at the pixel budget) and sends each
+JPEGs, multi-frame GIF/TIFF, WebP, HEIC, AVIF, BMP, and a batch at the pixel budget) and sends each
 in a fresh subprocess through the real app (Flask's test client, model loaded, one
 warm-up request first). Per input: CPU ms of the request (user + system), peak RSS
 growth over the warmed process (what the kernel saw, Pillow's buffers
@@ -35,6 +35,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))  # bench/ is a folder of scripts, not a package
 
 import live  # noqa: E402
+from digit_classifier.preprocessing import loading  # noqa: E402,F401  (registers pillow-heif: HEIC encodes)
 
 SIDE = 6324  # 6324^2 = 39.99 MP, just under the 40 MP cap
 
@@ -119,6 +120,12 @@ def inputs() -> dict[str, tuple[bytes, str, str]]:
                                                         "/api/v1/predict"),
         "WebP lossless 4000x4000 (the 16 MP WebP cap)": (_encode(_digit_canvas("L", 4000), "WEBP", lossless=True),
                                                          "image/webp", "/api/v1/predict"),
+        "HEIC 6324x6324 (over the HEIF cap)": (_encode(page.convert("RGB"), "HEIF", quality=80), "image/heic",
+                                               "/api/v1/predict"),
+        "HEIC 4898x4898 (the 24 MP HEIF cap)": (_encode(_digit_canvas("L", 4898).convert("RGB"), "HEIF", quality=80),
+                                                "image/heic", "/api/v1/predict"),
+        "AVIF 4898x4898 (the 24 MP AVIF cap)": (_encode(_digit_canvas("L", 4898).convert("RGB"), "AVIF", speed=10),
+                                                "image/avif", "/api/v1/predict"),
         "BMP 1-bit 6324x6324": (_encode(page.convert("1"), "BMP"), "image/bmp", "/api/v1/predict"),
         "40,000,001-pixel PNG header (refused)": (bad_images.png_header_only(8000, 5001), png, "/api/v1/predict"),
     }

@@ -14,7 +14,7 @@ from digit_classifier import __version__
 from digit_classifier.config import base_data_dir, base_model_path, default_data_dir, default_model_path
 
 #: File endings ``predict`` picks up when it recurses into a directory.
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp", ".tif", ".tiff"}
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp", ".tif", ".tiff", ".avif", ".heic", ".heif"}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

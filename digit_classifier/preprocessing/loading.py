@@ -1,7 +1,7 @@
 """Decode an uploaded image safely and cheaply, and turn it into float planes.
 
-Guards: empty input, formats outside PNG/JPEG/GIF/BMP/WebP/TIFF (checked on the decoded
-format, not the name), undecodable or truncated bytes (every exception Pillow raises
+Guards: empty input, formats outside PNG/JPEG/GIF/BMP/WebP/TIFF/AVIF/HEIF (checked on the
+decoded format, not the name; HEIF/HEIC, what iPhones save, through pillow-heif), undecodable or truncated bytes (every exception Pillow raises
 while decoding becomes an ImageError), decompression bombs (pixel cap checked from the
 header before decoding), images smaller than the minimum side. Large JPEGs decode at a reduced
 scale; 1-bit, palette and 16-bit images are shrunk strip by strip, never expanded to full size.
@@ -27,15 +27,36 @@ MIN_SIDE = 8
 
 ImageSource = Union[bytes, bytearray, memoryview, str, os.PathLike, BinaryIO, Image.Image]
 
+
+
+def _register_heif() -> bool:
+    """Teach Pillow HEIF/HEIC, the format iPhones save photos in, through pillow-heif
+    (a declared dependency); True when it is installed. Only the primary picture is ever
+    read: thumbnails, depth maps and auxiliary images stay unparsed."""
+    try:
+        import pillow_heif
+    except ImportError:
+        return False
+    pillow_heif.register_heif_opener(thumbnails=False, depth_images=False, aux_images=False)
+    return True
+
+
+#: Whether HEIF/HEIC uploads can be read here (pillow-heif installed).
+HEIF_READABLE = _register_heif()
 #: Formats we decode (Pillow format names). Pillow's JPEG opener also returns the
-#: multi-picture JPEGs phones write, with ``img.format == "MPO"``.
-FORMATS = ("PNG", "JPEG", "GIF", "BMP", "WEBP", "TIFF")
-#: Lower pixel caps for formats Pillow can only decode at full size into RGBA with extra
-#: copies: a 40 MP WebP peaks at ~610 MB (bench/results/request_cost.md), 16 MP at ~250 MB.
-FORMAT_MAX_PIXELS = {"WEBP": 16_000_000}
+#: multi-picture JPEGs phones write, with ``img.format == "MPO"``. AVIF is Pillow's own.
+FORMATS = ("PNG", "JPEG", "GIF", "BMP", "WEBP", "TIFF", "AVIF") + (("HEIF",) if HEIF_READABLE else ())
+#: The formats as a client reads them, for error messages.
+FORMAT_NAMES = "PNG, JPEG, GIF, BMP, WebP, TIFF, AVIF or HEIC"
+#: Lower pixel caps for formats decoded only at full size: WebP into RGBA with extra
+#: copies (40 MP peaked at ~610 MB, bench/results/request_cost.md; 16 MP at ~250 MB); HEIF
+#: and AVIF at ~7 B a pixel (a 40 MP HEIC ~290 MB): 24 MP, every iPhone's default HEIC
+#: size (12 or 24 MP) and the cost of a 16 MP WebP.
+FORMAT_MAX_PIXELS = {"WEBP": 16_000_000, "HEIF": 24_000_000, "AVIF": 24_000_000}
 #: Everything Pillow's decoders are seen to raise on hostile input; each becomes an ImageError.
+#: RuntimeError: Pillow's AVIF decoder on damaged data ("Failed to decode image: ...").
 DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, struct.error, IndexError, KeyError,
-                 TypeError, ZeroDivisionError, zlib.error, RecursionError, MemoryError)
+                 TypeError, ZeroDivisionError, zlib.error, RuntimeError, MemoryError)
 #: Source rows converted at a time when a 1-bit, palette or 16-bit image is shrunk.
 STRIP_ROWS = 256
 _ERROR_CODES = frozenset({"not_an_image", "empty", "too_small", "too_large", "no_ink"})
@@ -87,8 +108,7 @@ def _open(source: ImageSource) -> Image.Image:
         raise ImageError("too_large", f"the image has too many pixels: {exc}") from exc
     except Image.UnidentifiedImageError as exc:
         # Pillow's message names the in-memory stream object: useless to a client.
-        raise ImageError("not_an_image", "the data is not an image format we read "
-                         "(PNG, JPEG, GIF, BMP, WebP or TIFF)") from exc
+        raise ImageError("not_an_image", f"the data is not an image format we read ({FORMAT_NAMES})") from exc
     except DECODE_ERRORS as exc:
         raise ImageError("not_an_image", f"the image header is unreadable: "
                                          f"{type(exc).__name__}: {exc}") from exc

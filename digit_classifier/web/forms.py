@@ -8,7 +8,8 @@ from wtforms import SubmitField
 from digit_classifier.web.messages import human_bytes
 
 #: File extensions accepted by the page (compared lower-cased by FileAllowed).
-ALLOWED_EXTENSIONS = ("png", "jpg", "jpeg", "gif", "bmp", "webp")
+#: Scanners save TIFF, iPhones HEIC, newer phones and browsers AVIF.
+ALLOWED_EXTENSIONS = ("png", "jpg", "jpeg", "gif", "bmp", "webp", "tif", "tiff", "avif", "heic", "heif")
 
 
 class ConfiguredFileSize:
@@ -29,7 +30,7 @@ class UploadForm(FlaskForm):
             FileRequired(message="Choose an image file first."),
             FileAllowed(
                 ALLOWED_EXTENSIONS,
-                message="Only PNG, JPEG, GIF, BMP or WebP images (." + ", .".join(ALLOWED_EXTENSIONS) + ").",
+                message="Only PNG, JPEG, GIF, BMP, WebP, TIFF, AVIF or HEIC images (." + ", .".join(ALLOWED_EXTENSIONS) + ").",
             ),
             ConfiguredFileSize(),
         ],

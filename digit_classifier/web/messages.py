@@ -4,7 +4,7 @@ from digit_classifier.preprocessing import ImageError
 
 #: ImageError.code (and the app's own codes) -> message shown on the HTML page.
 FRIENDLY: dict[str, str] = {
-    "not_an_image": "That file is not an image we can read. Try a PNG, JPEG, GIF, BMP or WebP file.",
+    "not_an_image": "That file is not an image we can read. Try a PNG, JPEG, GIF, BMP, WebP, TIFF, AVIF or HEIC file.",
     "empty": "That file is empty. Choose an image of a handwritten digit.",
     "too_small": "That image is too small to read a digit from. Try a larger picture.",
     "too_large": "That image is too large. Please upload a smaller one.",

@@ -13,7 +13,7 @@ import numpy as np
 from PIL import Image
 
 #: The formats the app accepts (Pillow names) and a small valid file of each.
-ALLOWED = ("PNG", "JPEG", "GIF", "BMP", "WEBP", "TIFF")
+ALLOWED = ("PNG", "JPEG", "GIF", "BMP", "WEBP", "TIFF", "AVIF", "HEIF")
 
 
 def _digit(mode: str = "L", size=(64, 64)) -> Image.Image:

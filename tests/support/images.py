@@ -16,6 +16,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
+from digit_classifier.preprocessing import loading  # noqa: F401  (registers pillow-heif: HEIF encodes too)
+
 
 def _arc(cx, cy, rx, ry, start, stop, n=24):
     """Points on an ellipse arc (degrees, 0 = right, clockwise in image coordinates)."""
@@ -98,7 +100,7 @@ def mnist_correlations(uploads: list[bytes]) -> np.ndarray:
 
 
 def encode(img: Image.Image, fmt: str = "PNG", **params) -> bytes:
-    """Encode ``img`` in ``fmt`` (PNG, JPEG, GIF, BMP, WEBP, TIFF) -> bytes."""
+    """Encode ``img`` in ``fmt`` (PNG, JPEG, GIF, BMP, WEBP, TIFF, AVIF, HEIF) -> bytes."""
     buf = io.BytesIO()
     img.save(buf, format=fmt, **params)
     return buf.getvalue()
@@ -212,14 +214,16 @@ def off_centre_png_bytes(digit: int = 3, size=(1200, 900), centre=(0.8, 0.25)) -
     return encode(drawn_digit(digit, size, centre=centre, scale=0.2), "PNG")
 
 
-def exif_rotated_jpeg_bytes(digit: int = 7, size: int = 280, orientation: int = 6) -> bytes:
-    """A JPEG whose pixels are stored rotated, with the EXIF tag that rotates them back."""
+def exif_rotated_bytes(digit: int = 7, size: int = 280, orientation: int = 6, fmt: str = "JPEG") -> bytes:
+    """A photo (``fmt``: JPEG, or HEIF as iPhones save) whose pixels are stored rotated, with
+    the EXIF tag that rotates them back (pillow-heif writes it as the HEIF rotation box)."""
     upright = drawn_digit(digit, (size, size), mode="RGB", ink=(0, 0, 0), paper=(255,) * 3)
     undo = {3: Image.Transpose.ROTATE_180, 6: Image.Transpose.ROTATE_90,
             8: Image.Transpose.ROTATE_270}[orientation]
     exif = Image.Exif()
     exif[0x0112] = orientation
-    return encode(upright.transpose(undo), "JPEG", quality=92, exif=exif)
+    # As bytes: pillow-heif then writes the rotation box, as an iPhone does (not with an Exif object).
+    return encode(upright.transpose(undo), fmt, quality=92, exif=exif.tobytes())
 
 
 def square_png_bytes(side: int, digit: int = 1) -> bytes:

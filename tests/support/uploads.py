@@ -53,6 +53,9 @@ def good_images(pixels: np.ndarray) -> dict[str, bytes]:
         "digit.webp": mnist_digit_bytes(pixels, "WEBP"),
         "digit.gif": mnist_digit_bytes(pixels, "GIF"),
         "digit.bmp": mnist_digit_bytes(pixels, "BMP"),
+        "scan.tif": mnist_digit_bytes(pixels, "TIFF"),
+        "digit.avif": mnist_digit_bytes(pixels, "AVIF", mode="RGB"),
+        "iphone.heic": mnist_digit_bytes(pixels, "HEIF", mode="RGB"),
     }
 
 

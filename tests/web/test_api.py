@@ -36,7 +36,8 @@ FORMS = {
 
 
 @pytest.mark.parametrize("image_name", ["dark_on_light.png", "light_on_dark.png", "rgba_canvas.png",
-                                        "rectangular.jpg", "digit.webp", "digit.gif", "digit.bmp"])
+                                        "rectangular.jpg", "digit.webp", "digit.gif", "digit.bmp",
+                                        "scan.tif", "digit.avif", "iphone.heic"])
 def test_every_input_form_gives_the_same_answer(client, digit_forms, image_name):
     answers = [FORMS[form](client, digit_forms[image_name]) for form in FORMS]
     assert [r.status_code for r in answers] == [200] * len(FORMS)

@@ -48,7 +48,8 @@ def test_security_headers(client):
 
 
 @pytest.mark.parametrize("name", ["dark_on_light.png", "light_on_dark.png", "rgba_canvas.png",
-                                  "rectangular.jpg", "digit.webp", "digit.gif", "digit.bmp"])
+                                  "rectangular.jpg", "digit.webp", "digit.gif", "digit.bmp",
+                                  "scan.tif", "digit.avif", "iphone.heic"])
 def test_result_page_matches_the_api(client, digit_forms, name):
     response = upload(client, digit_forms[name], name=name)
     page = response.get_data(as_text=True)
@@ -97,8 +98,8 @@ def test_bad_images_show_a_friendly_error(client, name):
 @pytest.mark.parametrize("data, text", [
     ({}, "Choose an image file first."),
     ({"image": (io.BytesIO(b""), "")}, "Choose an image file first."),
-    ({"image": (io.BytesIO(b"abc"), "digit.txt")}, "Only PNG, JPEG, GIF, BMP or WebP"),
-    ({"image": (io.BytesIO(b"abc"), "noextension")}, "Only PNG, JPEG, GIF, BMP or WebP"),
+    ({"image": (io.BytesIO(b"abc"), "digit.txt")}, "Only PNG, JPEG, GIF, BMP, WebP, TIFF, AVIF or HEIC"),
+    ({"image": (io.BytesIO(b"abc"), "noextension")}, "Only PNG, JPEG, GIF, BMP, WebP, TIFF, AVIF or HEIC"),
 ], ids=["no-field", "no-file-chosen", "wrong-extension", "no-extension"])
 def test_form_errors(client, data, text):
     response = client.post("/predict", data=data, content_type="multipart/form-data")
