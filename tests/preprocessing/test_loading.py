@@ -61,14 +61,14 @@ def test_gif_first_frame_is_used():
     assert np.corrcoef(out, one)[0, 1] > 0.95 > np.corrcoef(out, eight)[0, 1]
 
 
-@pytest.mark.parametrize("fmt", ["JPEG", "HEIF"])
+@pytest.mark.parametrize("fmt", ["JPEG", "HEIF", "AVIF"])
 def test_exif_orientation_is_honoured(fmt):
     upright = preprocess_image(f.encode(f.drawn_digit(7, (280, 280), mode="RGB",
                                                       ink=(0, 0, 0), paper=(255,) * 3), "JPEG"))
     for orientation in (3, 6, 8):
         out = preprocess_image(f.exif_rotated_bytes(7, orientation=orientation, fmt=fmt))
         assert np.corrcoef(out, upright)[0, 1] > 0.9, (fmt, orientation)
-    if fmt == "JPEG":  # the control (a HEIF's rotation is applied by its decoder, always)
+    if fmt == "JPEG":  # the control (a HEIF's or AVIF's rotation box is applied by its decoder, always)
         raw = Image.open(io.BytesIO(f.exif_rotated_bytes(7, orientation=6)))
         ignored = preprocess_image(Image.fromarray(np.asarray(raw)))  # EXIF dropped: still rotated
         assert np.corrcoef(ignored, upright)[0, 1] < 0.6

@@ -215,8 +215,8 @@ def off_centre_png_bytes(digit: int = 3, size=(1200, 900), centre=(0.8, 0.25)) -
 
 
 def exif_rotated_bytes(digit: int = 7, size: int = 280, orientation: int = 6, fmt: str = "JPEG") -> bytes:
-    """A photo (``fmt``: JPEG, or HEIF as iPhones save) whose pixels are stored rotated, with
-    the EXIF tag that rotates them back (pillow-heif writes it as the HEIF rotation box)."""
+    """A photo (``fmt``: JPEG, HEIF as iPhones save, or AVIF) whose pixels are stored rotated,
+    with the EXIF tag that rotates them back (HEIF and AVIF encoders write it as a rotation box)."""
     upright = drawn_digit(digit, (size, size), mode="RGB", ink=(0, 0, 0), paper=(255,) * 3)
     undo = {3: Image.Transpose.ROTATE_180, 6: Image.Transpose.ROTATE_90,
             8: Image.Transpose.ROTATE_270}[orientation]

@@ -3,11 +3,15 @@
 Screenshots are kept in <repo>/test-artifacts/ (git-ignored) for people to look at.
 """
 
+import base64
+import io
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from tests.support.apps import build_app, make_config
+from tests.support.images import encode
 from tests.support.servers import serve_in_thread
 
 pytestmark = pytest.mark.slow
@@ -59,17 +63,57 @@ def shot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"web-{name}.png"), full_page=True)
 
 
-def test_upload_an_image(page, seven_png):
+@pytest.mark.parametrize("name, mime", [("seven.png", "image/png"), ("IMG_0001.HEIC", "image/heic")])
+def test_upload_an_image(page, seven_png, name, mime):
+    """A PNG, and the HEIC an iPhone sends (Chromium cannot show one: the preview is ours)."""
     shot(page, "start")
+    data = seven_png if mime == "image/png" else encode(Image.open(io.BytesIO(seven_png)).convert("RGB"), "HEIF")
     page.set_input_files("#upload-form input[name=image]",
-                         files=[{"name": "seven.png", "mimeType": "image/png", "buffer": seven_png}])
+                         files=[{"name": name, "mimeType": mime, "buffer": data}])
     page.click("#upload-form [type=submit]")
     page.wait_for_selector("#result-digit")
     assert page.get_attribute("#result-digit", "data-digit") == "7"
     assert page.locator(".prob-row").count() == 10
     assert page.eval_on_selector("#input28", "img => img.naturalWidth") == 28
     assert page.eval_on_selector("#upload-preview", "img => img.naturalWidth") > 0
-    shot(page, "upload-result")
+    shot(page, f"upload-result-{name}")
+
+
+# Builds a File from base64 bytes inside the page and sends it as a paste on the document or
+# a drop on the drawing pad (anywhere on the page counts), as a browser does for Ctrl+V or a drag.
+DISPATCH = """([how, b64, name, mime]) => {
+    const bytes = Uint8Array.from(atob(b64), c => c.charCodeAt(0));
+    const box = new DataTransfer();
+    box.items.add(new File([bytes], name, {type: mime}));
+    if (how === "paste") {
+        document.dispatchEvent(new ClipboardEvent("paste", {clipboardData: box, bubbles: true, cancelable: true}));
+    } else {
+        const target = document.getElementById("drawpad");
+        target.dispatchEvent(new DragEvent("dragover", {dataTransfer: box, bubbles: true, cancelable: true}));
+        target.dispatchEvent(new DragEvent("drop", {dataTransfer: box, bubbles: true, cancelable: true}));
+    }
+}"""
+
+
+@pytest.mark.parametrize("how, name", [("paste", "image.png"), ("drop", "seven.png")])
+def test_paste_or_drop_an_image(page, seven_png, how, name):
+    """A screenshot pasted with Ctrl+V (Chromium names it image.png) or a file dropped on the
+    page is sent by the upload form and read."""
+    page.evaluate(DISPATCH, [how, base64.b64encode(seven_png).decode(), name, "image/png"])
+    page.wait_for_selector("#result-digit")
+    assert page.get_attribute("#result-digit", "data-digit") == "7"
+    assert name in page.text_content("body")    # the result names the file the form sent
+
+
+def test_pasted_text_is_ignored(page):
+    """Pasting text (no image) neither submits the form nor leaves the page."""
+    page.evaluate("""() => {
+        const box = new DataTransfer();
+        box.setData("text/plain", "7");
+        document.dispatchEvent(new ClipboardEvent("paste", {clipboardData: box, bubbles: true, cancelable: true}));
+    }""")
+    page.wait_for_timeout(300)
+    assert page.locator("#result-digit").count() == 0 and page.locator("#upload-form").count() == 1
 
 
 def stroke(page, points) -> None:
