@@ -46,8 +46,9 @@ HEIF_READABLE = _register_heif()
 #: Formats we decode (Pillow format names). Pillow's JPEG opener also returns the
 #: multi-picture JPEGs phones write, with ``img.format == "MPO"``. AVIF is Pillow's own.
 FORMATS = ("PNG", "JPEG", "GIF", "BMP", "WEBP", "TIFF", "AVIF") + (("HEIF",) if HEIF_READABLE else ())
-#: The formats as a client reads them, for error messages.
-FORMAT_NAMES = "PNG, JPEG, GIF, BMP, WebP, TIFF, AVIF or HEIC"
+_CLIENT_NAMES = ("PNG", "JPEG", "GIF", "BMP", "WebP", "TIFF", "AVIF") + (("HEIC",) if HEIF_READABLE else ())
+#: The formats as a client names them, for messages: "PNG, JPEG, ..., AVIF or HEIC".
+FORMAT_NAMES = ", ".join(_CLIENT_NAMES[:-1]) + " or " + _CLIENT_NAMES[-1]
 #: Lower pixel caps for formats decoded only at full size: WebP into RGBA with extra
 #: copies (40 MP peaked at ~610 MB, bench/results/request_cost.md; 16 MP at ~250 MB); HEIF
 #: and AVIF at ~7 B a pixel (a 40 MP HEIC ~290 MB): 24 MP, every iPhone's default HEIC

@@ -35,11 +35,10 @@ GAP = 0.1
 
 def pen_of(runs: components.Runs, in_digit: np.ndarray) -> tuple[np.ndarray, float, float] | None:
     """The rules' digit as runs (``selection.digit_runs``: the runs and the (m,) flags of the
-    digit's) -> (mask of its largest component, that
-    component's width and length in px) when that component is a pen (``PEN_SHAPE``),
-    else None. A picture under ``selection.MIN_SCENE_SIDE`` a side is a crop of the digit
-    alone: no pen is looked for. From the runs alone, so a digit that is no pen costs
-    no labelling."""
+    digit's) -> (mask of its largest component, that component's width and length in px)
+    when that component is a pen (``PEN_SHAPE``), else None. A picture under
+    ``selection.MIN_SCENE_SIDE`` a side is a crop of the digit alone: no pen is looked for.
+    From the runs alone, so a digit that is no pen costs no labelling."""
     if min(runs.shape) < selection.MIN_SCENE_SIDE or not in_digit.any():
         return None
     areas = np.bincount(runs.label[in_digit], weights=(runs.stop - runs.start)[in_digit])

@@ -5,6 +5,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
 from wtforms import SubmitField
 
+from digit_classifier.preprocessing.loading import FORMAT_NAMES
 from digit_classifier.web.messages import human_bytes
 
 #: File extensions accepted by the page (compared lower-cased by FileAllowed).
@@ -30,7 +31,7 @@ class UploadForm(FlaskForm):
             FileRequired(message="Choose an image file first."),
             FileAllowed(
                 ALLOWED_EXTENSIONS,
-                message="Only PNG, JPEG, GIF, BMP, WebP, TIFF, AVIF or HEIC images (." + ", .".join(ALLOWED_EXTENSIONS) + ").",
+                message=f"Only {FORMAT_NAMES} images (." + ", .".join(ALLOWED_EXTENSIONS) + ").",
             ),
             ConfiguredFileSize(),
         ],

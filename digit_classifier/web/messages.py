@@ -1,10 +1,11 @@
 """Friendly, human-facing texts for every input error the app can report."""
 
 from digit_classifier.preprocessing import ImageError
+from digit_classifier.preprocessing.loading import FORMAT_NAMES
 
 #: ImageError.code (and the app's own codes) -> message shown on the HTML page.
 FRIENDLY: dict[str, str] = {
-    "not_an_image": "That file is not an image we can read. Try a PNG, JPEG, GIF, BMP, WebP, TIFF, AVIF or HEIC file.",
+    "not_an_image": f"That file is not an image we can read. Try a {FORMAT_NAMES} file.",
     "empty": "That file is empty. Choose an image of a handwritten digit.",
     "too_small": "That image is too small to read a digit from. Try a larger picture.",
     "too_large": "That image is too large. Please upload a smaller one.",
