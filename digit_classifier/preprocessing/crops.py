@@ -117,11 +117,12 @@ def plain_crop(ink: InkMap) -> Crop | None:
     """The "plain" Crop: the bounding box of ``plain.ink_levels`` of the grey picture of
     ``ink`` (strokes not normalised, grey ramp kept), or None when nothing is in the box."""
     levels = plain.ink_levels(ink.view.grey)
-    found = None if levels is None else plain.box(levels)
+    if levels is None:
+        return None
+    digit = levels > BOX_LEVEL   # nothing lies above the level outside its own bounding box
+    found = bounding_box(digit)
     if found is None:
         return None
-    digit = np.zeros(levels.shape, bool)
-    digit[found] = levels[found] > plain.BOX_LEVEL
     return Crop(digit, levels[found], digit[found], "plain", ink, normalise=False, box=found)
 
 
