@@ -113,7 +113,7 @@ def upgrade_train_config(d: dict) -> dict:
 
 
 _DESKEW = {"deskew": True}
-# Mild distortions: with a 5-minute budget (~60 epochs of 640-640) stronger ones did not help.
+# Mild distortions: with a 5-minute budget (measured at 60 epochs of 640-640) stronger ones did not help.
 # Both also show the network what users send and MNIST lacks (docs/training.md): low
 # resolution and blur (scans, phone photos), outlined strokes, printed-style ones; this
 # one also marker and dry-brush strokes and harder or softer ink (round 2, measured on
@@ -139,7 +139,7 @@ PROFILES: dict[str, TrainConfig] = {
     # time budget more epochs of a narrower net beat fewer of a wider one (docs/training.md).
     # The final EMA weights are kept: picking one of ~120 raw/EMA snapshots by 5,000
     # validation images chases differences of 1-3 images.
-    "default": TrainConfig(hidden=(640, 640), epochs=60, batch_size=256, optimizer="nesterov",
+    "default": TrainConfig(hidden=(640, 640), epochs=72, batch_size=256, optimizer="nesterov",
                            lr=0.05, momentum=0.9, weight_decay=5e-5, dropout=0.1,
                            label_smoothing=0.05, schedule="cosine", warmup_epochs=1,
                            augment=_MILD, ema_decay=0.998, select_best=False,
